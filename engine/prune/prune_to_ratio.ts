@@ -1,0 +1,119 @@
+/**
+ * Chooses channel masks for every prunable group: either explicit widths per group, or a
+ * MACs ratio reached by one common keep-fraction across groups (found by bisection, so
+ * the residual and depthwise ties of the groups are respected by construction).
+ *
+ * @module
+ */
+import type { Weights } from "../exec/weights.ts";
+import type { Graph } from "../models/ir.ts";
+import { analyzeChannels, type DependencyGroup } from "./channels.ts";
+import { criterionByName } from "./criteria/mod.ts";
+import type { LabeledBatch, PruningCriterion } from "./criteria/types.ts";
+import { type GroupMasks, topKMask } from "./masks.ts";
+import { graphMacs, prunedGraph } from "./surgery.ts";
+
+/** Options of {@linkcode pruneToRatio}: give `macsRatio` or `widths`. */
+export interface PruneOptions {
+  /** Criterion name (see `criteria`) or object. */
+  readonly criterion: string | PruningCriterion;
+  /** Target MACs after / before, in (0, 1]. */
+  readonly macsRatio?: number;
+  /** Channels to keep per group id (groups not listed keep everything). */
+  readonly widths?: Readonly<Record<string, number>>;
+  /** Data for criteria that need it. */
+  readonly data?: readonly LabeledBatch[];
+  /** Riemann steps for integrated gradients. */
+  readonly steps?: number;
+}
+
+/** Result of {@linkcode pruneToRatio}. */
+export interface PruneResult {
+  readonly masks: GroupMasks;
+  /** Kept channels per prunable group. */
+  readonly widths: Readonly<Record<string, number>>;
+  /** Criterion scores per prunable group. */
+  readonly scores: Readonly<Record<string, Float32Array>>;
+  readonly macs: { readonly before: number; readonly after: number };
+}
+
+function widthsAt(groups: readonly DependencyGroup[], fraction: number): Record<string, number> {
+  return Object.fromEntries(
+    groups.map((g) => [g.id, Math.max(1, Math.min(g.channels, Math.round(g.channels * fraction)))]),
+  );
+}
+
+/**
+ * Scores every prunable group with the criterion and keeps the best channels.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from "../backend.ts";
+ * import { buildZooModel } from "../models/zoo.ts";
+ * import { graphFromLayersModel } from "../models/from_layers.ts";
+ * import { disposeWeights, weightsFromLayersModel } from "../exec/weights.ts";
+ * import { pruneToRatio } from "./prune_to_ratio.ts";
+ * await initBackend("cpu");
+ * const model = buildZooModel("resnet8");
+ * const graph = graphFromLayersModel(model);
+ * const weights = weightsFromLayersModel(model, graph);
+ * const { macs } = pruneToRatio(graph, weights, { criterion: "l1", macsRatio: 0.5 });
+ * console.assert(macs.after <= 0.5 * macs.before);
+ * disposeWeights(weights);
+ * ```
+ */
+export function pruneToRatio(graph: Graph, weights: Weights, opts: PruneOptions): PruneResult {
+  const criterion = typeof opts.criterion === "string"
+    ? criterionByName(opts.criterion)
+    : opts.criterion;
+  if (criterion.needsData && (opts.data === undefined || opts.data.length === 0)) {
+    throw new RangeError(`Cannot prune by "${criterion.name}": it needs data`);
+  }
+  if ((opts.macsRatio === undefined) === (opts.widths === undefined)) {
+    throw new TypeError("Cannot prune: give exactly one of macsRatio and widths");
+  }
+  const analysis = analyzeChannels(graph);
+  const groups = analysis.groups.filter((g) => g.prunable);
+  const scores: Record<string, Float32Array> = {};
+  for (const group of groups) {
+    const s = criterion.score({
+      graph,
+      weights,
+      group,
+      analysis,
+      data: opts.data,
+      steps: opts.steps,
+    });
+    if (s.length !== group.channels) {
+      throw new RangeError(
+        `Criterion "${criterion.name}" returned ${s.length} scores for ${group.channels} channels`,
+      );
+    }
+    scores[group.id] = s;
+  }
+  const masksFor = (widths: Record<string, number>): Record<string, Float32Array> =>
+    Object.fromEntries(groups.map((g) => [g.id, topKMask(scores[g.id]!, widths[g.id]!)]));
+  const before = graphMacs(graph);
+  let widths: Record<string, number>;
+  if (opts.widths !== undefined) {
+    widths = Object.fromEntries(groups.map((g) => [g.id, opts.widths![g.id] ?? g.channels]));
+    for (const id of Object.keys(opts.widths)) {
+      if (!groups.some((g) => g.id === id)) {
+        throw new RangeError(`Cannot set width of group "${id}"`);
+      }
+    }
+  } else {
+    const ratio = opts.macsRatio!;
+    if (!(ratio > 0 && ratio <= 1)) throw new RangeError(`Cannot prune to MACs ratio ${ratio}`);
+    const macsAt = (f: number) => graphMacs(prunedGraph(graph, masksFor(widthsAt(groups, f))));
+    let lo = 0, hi = 1;
+    for (let i = 0; i < 30; i++) {
+      const mid = (lo + hi) / 2;
+      if (macsAt(mid) <= ratio * before) lo = mid;
+      else hi = mid;
+    }
+    widths = widthsAt(groups, lo);
+  }
+  const masks = masksFor(widths);
+  return { masks, widths, scores, macs: { before, after: graphMacs(prunedGraph(graph, masks)) } };
+}
