@@ -1,0 +1,236 @@
+/**
+ * The `Bus` on a NATS server, through the nats.js v3 core client. Plain TCP connections use
+ * Tailor's Deno-native transport (`deno_transport.ts`); connections with TLS options use the
+ * npm node transport, which supports every TLS option. Credentials (user/password, token,
+ * NKey seed, creds file) are handed to the client and never logged or kept on the bus.
+ *
+ * nats.js keeps one transport factory per process; every connect sets it, so reconnects of
+ * earlier connections use the transport of the latest connect.
+ *
+ * @module
+ */
+import { connect as connectNode } from "@nats-io/transport-node";
+import {
+  type Authenticator,
+  ClosedConnectionError as NatsClosedError,
+  type ConnectionOptions,
+  credsAuthenticator,
+  type Msg,
+  type NatsConnection,
+  NatsConnectionImpl,
+  nkeyAuthenticator,
+  NoRespondersError as NatsNoRespondersError,
+  setTransportFactory,
+  TimeoutError as NatsTimeoutError,
+  type TlsOptions,
+  tokenAuthenticator,
+  usernamePasswordAuthenticator,
+} from "@nats-io/nats-core/internal";
+import {
+  type Bus,
+  BusClosedError,
+  BusError,
+  type BusHandler,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type HandlerErrorListener,
+  logHandlerError,
+  NoRespondersError,
+  type RequestOptions,
+  RequestTimeoutError,
+  runHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from "./bus.ts";
+import { DenoTcpTransport } from "./deno_transport.ts";
+
+/** NATS's default max payload, used until the server says otherwise. @default 1 MiB */
+export const DEFAULT_NATS_MAX_PAYLOAD = 1 << 20;
+
+/** How to reach and authenticate with the NATS server. */
+export interface NatsBusOptions {
+  /** Server URL(s), e.g. `nats://127.0.0.1:4222`. */
+  readonly servers: string | readonly string[];
+  /** Connection name shown by the server. */
+  readonly name?: string;
+  readonly user?: string;
+  readonly pass?: string;
+  readonly token?: string;
+  /** NKey seed (`SU...`). */
+  readonly nkeySeed?: string;
+  /** Path of a `.creds` file (JWT + NKey seed). */
+  readonly credsFile?: string;
+  /** TLS options, passed to the client as is. */
+  readonly tls?: TlsOptions;
+  /** Reconnect attempts per server, -1 for unlimited. @default -1 */
+  readonly maxReconnectAttempts?: number;
+  /** Wait between reconnect attempts, ms. @default 250 */
+  readonly reconnectTimeWaitMs?: number;
+  /** Called when a handler throws. @default logHandlerError */
+  readonly onHandlerError?: HandlerErrorListener;
+}
+
+async function authenticators(o: NatsBusOptions): Promise<Authenticator[]> {
+  const out: Authenticator[] = [];
+  if (o.user !== undefined) out.push(usernamePasswordAuthenticator(o.user, o.pass));
+  if (o.token !== undefined) out.push(tokenAuthenticator(o.token));
+  if (o.nkeySeed !== undefined) out.push(nkeyAuthenticator(new TextEncoder().encode(o.nkeySeed)));
+  if (o.credsFile !== undefined) out.push(credsAuthenticator(await Deno.readFile(o.credsFile)));
+  return out;
+}
+
+/**
+ * Connects to NATS and returns the bus. Connection errors are rethrown as `BusError` with
+ * the client's error as `cause` (their messages carry no credentials).
+ *
+ * @example
+ * ```ts ignore
+ * import { connectNatsBus } from "./nats.ts";
+ * const bus = await connectNatsBus({ servers: "nats://127.0.0.1:4222" });
+ * bus.publish("tailor.hello", new TextEncoder().encode("hi"));
+ * await bus.close();
+ * ```
+ */
+export async function connectNatsBus(options: NatsBusOptions): Promise<NatsBus> {
+  const auth = await authenticators(options);
+  const opts: ConnectionOptions = {
+    servers: typeof options.servers === "string" ? options.servers : [...options.servers],
+    maxReconnectAttempts: options.maxReconnectAttempts ?? -1,
+    reconnectTimeWait: options.reconnectTimeWaitMs ?? 250,
+    ...(options.name === undefined ? {} : { name: options.name }),
+    ...(auth.length === 0 ? {} : { authenticator: auth }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+  };
+  let nc: NatsConnection;
+  try {
+    if (options.tls !== undefined) nc = await connectNode(opts);
+    else {
+      setTransportFactory({ factory: () => new DenoTcpTransport() });
+      nc = await NatsConnectionImpl.connect(opts);
+      sendWithoutPacking(nc);
+    }
+  } catch (err) {
+    throw new BusError(`Cannot connect to NATS at ${String(opts.servers)}`, { cause: err });
+  }
+  return new NatsBus(nc, options.onHandlerError ?? logHandlerError);
+}
+
+interface OutboundLike {
+  size(): number;
+  shift(): Uint8Array;
+}
+interface ProtocolLike {
+  infoReceived: boolean;
+  connected: boolean;
+  outbound: OutboundLike;
+  transport: { send(frame: Uint8Array): void };
+  flushPending(): void;
+}
+
+/**
+ * nats-core joins every queued header and payload into one new buffer before each write (a
+ * full copy of every payload). With the Deno transport, which coalesces small frames and
+ * writes large ones as they are, hand the queued buffers over one by one instead. Leaves the
+ * client untouched if its internals do not look as expected (nats-core 3.4).
+ */
+function sendWithoutPacking(nc: NatsConnection): void {
+  const proto = (nc as unknown as { protocol?: ProtocolLike }).protocol;
+  const out = proto?.outbound;
+  if (
+    !proto || typeof proto.flushPending !== "function" || typeof out?.size !== "function" ||
+    typeof out.shift !== "function"
+  ) return;
+  proto.flushPending = function (this: ProtocolLike) {
+    if (!this.infoReceived || !this.connected) return;
+    while (this.outbound.size() > 0) this.transport.send(this.outbound.shift());
+  };
+}
+
+function causedBy(err: unknown, kind: abstract new (...args: never[]) => Error): boolean {
+  let e: unknown = err;
+  for (let i = 0; e instanceof Error && i < 5; i++) {
+    if (e instanceof kind) return true;
+    e = (e as Error).cause;
+  }
+  return false;
+}
+
+/** A `Bus` over a NATS connection; `connection` is there for JetStream and KV. */
+export class NatsBus implements Bus {
+  /** The underlying connection (for `@nats-io/jetstream` and `@nats-io/kv`). */
+  readonly connection: NatsConnection;
+  #onError: HandlerErrorListener;
+  #closed = false;
+
+  /** Wraps an open connection; prefer `connectNatsBus`. */
+  constructor(connection: NatsConnection, onHandlerError: HandlerErrorListener = logHandlerError) {
+    this.connection = connection;
+    this.#onError = onHandlerError;
+  }
+
+  /** The server's max payload. */
+  get maxPayload(): number {
+    return this.connection.info?.max_payload ?? DEFAULT_NATS_MAX_PAYLOAD;
+  }
+
+  publish(subject: string, data: Uint8Array): void {
+    if (this.#closed) throw new BusClosedError();
+    this.connection.publish(subject, data);
+  }
+
+  async request(
+    subject: string,
+    data: Uint8Array,
+    options: RequestOptions = {},
+  ): Promise<Uint8Array> {
+    if (this.#closed) throw new BusClosedError();
+    const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    try {
+      const m = await this.connection.request(subject, data, { timeout: timeoutMs });
+      return m.data;
+    } catch (err) {
+      if (causedBy(err, NatsNoRespondersError)) {
+        throw new NoRespondersError(subject, { cause: err });
+      }
+      if (causedBy(err, NatsTimeoutError)) {
+        throw new RequestTimeoutError(subject, timeoutMs, { cause: err });
+      }
+      if (this.#closed || causedBy(err, NatsClosedError)) {
+        throw new BusClosedError({ cause: err });
+      }
+      throw new BusError(`Request on "${subject}" failed`, { cause: err });
+    }
+  }
+
+  subscribe(subject: string, handler: BusHandler, options: SubscribeOptions = {}): Subscription {
+    if (this.#closed) throw new BusClosedError();
+    const sub = this.connection.subscribe(subject, {
+      ...(options.queue === undefined ? {} : { queue: options.queue }),
+      callback: (err: Error | null, m: Msg) => {
+        if (err) return this.#onError(subject, err);
+        runHandler(handler, {
+          subject: m.subject,
+          data: m.data,
+          ...(m.reply ? { reply: m.reply } : {}),
+          respond: (d: Uint8Array) => !this.#closed && m.respond(d),
+        }, this.#onError);
+      },
+    });
+    return {
+      subject,
+      unsubscribe: () => {
+        if (!sub.isClosed() && !this.#closed) sub.unsubscribe();
+      },
+    };
+  }
+
+  async flush(): Promise<void> {
+    if (this.#closed) throw new BusClosedError();
+    await this.connection.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.connection.close();
+  }
+}
