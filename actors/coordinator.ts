@@ -1,0 +1,332 @@
+/**
+ * The coordinator actor: splits a search into jobs (one sensitivity scan, one trial per
+ * budget point, one candidate evaluation per configuration worth measuring), sends them
+ * through a `JobQueue`, keeps the Pareto front, publishes monitoring events, and assembles
+ * `result.json`. It runs the same on the in-process bus and on NATS.
+ *
+ * @module
+ */
+import type { Budget } from "../engine/cost/budget.ts";
+import { BudgetInfeasibleError, parseBudgets } from "../engine/cost/budget.ts";
+import type {
+  CandidateJobResult,
+  CandidateJobSpec,
+  SensitivityJobResult,
+  TrialJobResult,
+  TrialJobSpec,
+} from "../engine/search/jobs_spec.ts";
+import { expectFields } from "../engine/search/jobs_spec.ts";
+import {
+  budgetsOf,
+  costsOf,
+  type FrontPoint,
+  RESULT_FORMAT,
+  type SearchResult,
+} from "../engine/search/result.ts";
+import type { SearchSpec } from "../engine/search/spec.ts";
+import { problemOf, type SearchStatic, uniformCandidates } from "../engine/search/static.ts";
+import { spaceLog10Size } from "../engine/space/assemble.ts";
+import { choiceOfConfiguration } from "../engine/space/genes.ts";
+import { feasibleAnchor } from "../engine/strategies/feasibility.ts";
+import { candidateOf, objectivesOf } from "../engine/strategies/evaluate.ts";
+import { paretoFront } from "../engine/strategies/pareto.ts";
+import type { Candidate } from "../engine/strategies/types.ts";
+import type { Bus } from "./bus/bus.ts";
+import { encode } from "./codec.ts";
+import type { JobQueue } from "./job_queue.ts";
+import {
+  type EventMessage,
+  type JobKind,
+  type JsonValue,
+  PROTOCOL_VERSION,
+  type Subjects,
+} from "./protocol.ts";
+
+/** How many of the best feasible uniform configurations are measured for comparison. @default 1 */
+export const DEFAULT_COMPARE_UNIFORM = 1;
+
+/** Inputs of {@linkcode coordinateSearch}. */
+export interface CoordinatorOptions {
+  readonly bus: Bus;
+  readonly queue: JobQueue;
+  readonly subjects: Subjects;
+  readonly run: string;
+  readonly spec: SearchSpec;
+  readonly static: SearchStatic;
+  /** Where the chosen configuration's compressed model is written (by a worker). */
+  readonly exportDir?: string;
+  /** Uniform configurations measured for comparison. @default DEFAULT_COMPARE_UNIFORM */
+  readonly compareUniform?: number;
+  /** Also told every event published (for a local progress display). */
+  readonly onEvent?: (e: EventMessage) => void;
+  /** Clock, ms. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** A job that came back with `ok: false`. */
+export class JobError extends Error {
+  constructor(kind: JobKind, message: string) {
+    super(`${kind} job failed: ${message}`);
+    this.name = "JobError";
+  }
+}
+
+/**
+ * Runs a whole search and returns its result. Throws `BudgetInfeasibleError` (with the
+ * smallest achievable values) when no budget point is feasible.
+ */
+export async function coordinateSearch(o: CoordinatorOptions): Promise<SearchResult> {
+  const now = o.now ?? Date.now;
+  const { spec, run } = o;
+  const timings: Record<string, number> = {};
+  let jobSeq = 0;
+  const emit = (e: EventMessage) => {
+    o.onEvent?.(e);
+    o.bus.publish(o.subjects.events(run), encode(e));
+  };
+  const progress = (trialId: string, phase: string, done: number, total: number) =>
+    emit({ type: "progress", v: PROTOCOL_VERSION, run, at: now(), trialId, phase, done, total });
+  const log = (message: string) =>
+    emit({
+      type: "log",
+      v: PROTOCOL_VERSION,
+      run,
+      at: now(),
+      level: "info",
+      source: "coordinator",
+      message,
+    });
+  const submit = async <R>(kind: JobKind, trialId: string, body: unknown): Promise<R> => {
+    const r = await o.queue.submit({
+      type: "job",
+      v: PROTOCOL_VERSION,
+      run,
+      trialId,
+      jobId: `${kind}-${jobSeq++}`,
+      kind,
+      attempt: 1,
+      spec: body as JsonValue,
+    });
+    if (!r.ok) throw new JobError(kind, r.error ?? "unknown error");
+    return r.result as R;
+  };
+  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const t = now();
+    try {
+      return await f();
+    } finally {
+      timings[name] = (timings[name] ?? 0) + (now() - t) / 1000;
+    }
+  };
+
+  // 0. Fail fast, before any training: every budget point must be reachable.
+  const zeros = o.static.space.options.map((opts) => new Array<number>(opts.length).fill(0));
+  const costOnly = problemOf(o.static, zeros);
+  const reachable = o.static.points.filter((p) => {
+    try {
+      feasibleAnchor(costOnly, p);
+      return true;
+    } catch (e) {
+      if (e instanceof BudgetInfeasibleError && o.static.points.length > 1) return false;
+      throw e;
+    }
+  });
+  if (reachable.length === 0) feasibleAnchor(costOnly, o.static.points[0]!);
+
+  // 1. Sensitivities (the values the strategies minimize).
+  progress("setup", "sensitivity", 0, 1);
+  const sens = await timed(
+    "sensitivity",
+    () => submit<SensitivityJobResult>("sensitivity-scan", "setup", { search: spec }),
+  );
+  expectFields<SensitivityJobResult>(sens, "sensitivity result", ["values", "method"]);
+  const problem = problemOf(o.static, sens.values);
+  progress("setup", "sensitivity", 1, 1);
+  log(`sensitivities (${sens.method}) in ${sens.seconds.toFixed(1)} s`);
+
+  // 2. One trial per budget point.
+  const points = o.static.points;
+  const trials = await timed(
+    "search",
+    () =>
+      Promise.allSettled(points.map((budgets, i) =>
+        submit<TrialJobResult>(
+          "trial",
+          `t${i}`,
+          {
+            search: spec,
+            budgets: budgets.map((b) => b.text),
+            values: sens.values,
+          } satisfies TrialJobSpec,
+        )
+      )),
+  );
+  const feasible: { budgets: readonly Budget[]; chosen: Candidate; result: TrialJobResult }[] = [];
+  const infeasible: { budget: string; message: string }[] = [];
+  trials.forEach((t, i) => {
+    const budgets = points[i]!;
+    const label = budgets.map((b) => b.text).join(",");
+    if (t.status === "fulfilled") {
+      const r = expectFields<TrialJobResult>(t.value, "trial result", ["chosen", "front"]);
+      feasible.push({ budgets, chosen: candidateOf(problem, r.chosen, budgets), result: r });
+    } else {
+      infeasible.push({ budget: label, message: (t.reason as Error).message });
+    }
+  });
+  if (feasible.length === 0) {
+    const first = trials[0];
+    const reason = first?.status === "rejected" ? (first.reason as Error) : undefined;
+    if (reason?.message.includes("smallest achievable")) throw reason;
+    throw reason ?? new Error("no budget point");
+  }
+
+  // 3. The front of everything the trials returned (judged with no budget).
+  const kinds = [...new Map(o.static.budgets.map((b) => [b.kind, b])).values()];
+  const all = feasible.flatMap((
+    f,
+  ) => [f.chosen, ...f.result.front.map((c) => candidateOf(problem, c, f.budgets))]);
+  const front = paretoFront(all, (c) => objectivesOf(c, kinds));
+  emit({
+    type: "front",
+    v: PROTOCOL_VERSION,
+    run,
+    at: now(),
+    points: front.map((c, i) => ({
+      candidateId: `f${i}`,
+      metrics: {
+        value: c.value,
+        latencyMs: c.costs.latency,
+        sramBytes: c.costs.sram,
+        flashBytes: c.costs.flash,
+      },
+    })),
+  });
+
+  // 4. Measure: each point's choice, the best uniform configurations, the uniform default.
+  const first = feasible[0]!;
+  const uniforms = uniformCandidates(o.static, problem, first.budgets)
+    .filter((c) => c.feasible)
+    .sort((a, b) => a.value - b.value)
+    .slice(0, o.compareUniform ?? DEFAULT_COMPARE_UNIFORM);
+  const defaultLayers = Object.fromEntries(
+    o.static.space.layers.map((name, l) => {
+      const pairs = o.static.space.pairs[l]!;
+      const p = pairs.find((q) => q.w === 8 && q.a === 8) ?? pairs[pairs.length - 1]!;
+      return [name, { wbits: p.w, abits: p.a, width: 1 }];
+    }),
+  );
+  const baselineCand = candidateOf(
+    problem,
+    choiceOfConfiguration(o.static.space, { layers: defaultLayers }),
+    [],
+  );
+  const evalJob = (layers: Candidate["configuration"]["layers"], exportDir?: string) =>
+    submit<CandidateJobResult>(
+      "candidate-eval",
+      "eval",
+      {
+        search: spec,
+        layers,
+        ...(exportDir === undefined ? {} : { exportDir }),
+      } satisfies CandidateJobSpec,
+    );
+  const evals = await timed("evaluate", () =>
+    Promise.all([
+      ...feasible.map((f, i) =>
+        evalJob(f.chosen.configuration.layers, i === 0 ? o.exportDir : undefined)
+      ),
+      ...uniforms.map((u) => evalJob(u.configuration.layers)),
+      evalJob(defaultLayers),
+    ]));
+  evals.forEach((e, i) => {
+    const c = i < feasible.length ? feasible[i]!.chosen : uniforms[i - feasible.length];
+    if (!c) return;
+    emit({
+      type: "candidate",
+      v: PROTOCOL_VERSION,
+      run,
+      at: now(),
+      trialId: i < feasible.length ? `t${i}` : "uniform",
+      candidateId: `c${i}`,
+      metrics: {
+        accuracy: e.accuracy ?? NaN,
+        value: c.value,
+        latencyMs: c.costs.latency,
+        sramBytes: c.costs.sram,
+        flashBytes: c.costs.flash,
+      },
+      choice: c.configuration.layers as unknown as JsonValue,
+    });
+  });
+  const accOf = (i: number) => evals[i]?.accuracy ?? undefined;
+  const chosenIdx = new Map(feasible.map((f, i) => [f.chosen.choice.join(","), i]));
+  const frontPoints: FrontPoint[] = front.map((c) => {
+    const i = chosenIdx.get(c.choice.join(","));
+    const acc = i === undefined ? undefined : accOf(i);
+    return {
+      budget: i === undefined ? "front" : feasible[i]!.budgets.map((b) => b.text).join(","),
+      value: c.value,
+      costs: costsOf(c),
+      layers: c.configuration.layers,
+      ...(acc === undefined || acc === null ? {} : { accuracy: acc }),
+      ...(i === 0 ? { chosen: true } : {}),
+    };
+  });
+  if (!frontPoints.some((p) => p.chosen)) {
+    const acc = accOf(0);
+    frontPoints.push({
+      budget: first.budgets.map((b) => b.text).join(","),
+      value: first.chosen.value,
+      costs: costsOf(first.chosen),
+      layers: first.chosen.configuration.layers,
+      ...(acc === undefined || acc === null ? {} : { accuracy: acc }),
+      chosen: true,
+    });
+  }
+  const uniformEval = uniforms.length > 0
+    ? uniforms.map((u, k) => ({ u, acc: evals[feasible.length + k]?.accuracy ?? NaN }))
+      .sort((a, b) => b.acc - a.acc)[0]!
+    : undefined;
+  const defaultAcc = evals[evals.length - 1]?.accuracy;
+  return {
+    format: RESULT_FORMAT,
+    run,
+    model: spec.model,
+    profile: o.static.profile.name,
+    budgets: budgetsOf(o.static.budgets),
+    strategy: spec.strategy,
+    seed: spec.seed,
+    dataFree: spec.dataFree,
+    baseline: {
+      accuracy: sens.floatAccuracy ?? NaN,
+      costs: costsOf(baselineCand),
+      layers: defaultLayers,
+      ...(defaultAcc === null || defaultAcc === undefined ? {} : { uniformAccuracy: defaultAcc }),
+    },
+    chosen: {
+      layers: first.chosen.configuration.layers,
+      accuracy: accOf(0) ?? NaN,
+      costs: costsOf(first.chosen),
+      value: first.chosen.value,
+      proven: first.result.proven,
+      uniform: uniformEval
+        ? {
+          layers: uniformEval.u.configuration.layers,
+          accuracy: uniformEval.acc,
+          costs: costsOf(uniformEval.u),
+        }
+        : null,
+    },
+    front: frontPoints,
+    infeasible,
+    timings,
+    spaceLog10: spaceLog10Size(o.static.space),
+  };
+}
+
+/** Parses budget texts back (for workers). */
+export function budgetsOfTexts(texts: readonly string[]): Budget[] {
+  return parseBudgets([...texts]);
+}
+
+export { BudgetInfeasibleError };
