@@ -63,6 +63,13 @@ export interface CoordinatorOptions {
   readonly now?: () => number;
 }
 
+/** Only the finite entries (the wire format carries finite numbers). */
+function finite(m: Record<string, number | null | undefined>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(m).filter((e): e is [string, number] => Number.isFinite(e[1])),
+  );
+}
+
 /** A job that came back with `ok: false`. */
 export class JobError extends Error {
   constructor(kind: JobKind, message: string) {
@@ -193,12 +200,12 @@ export async function coordinateSearch(o: CoordinatorOptions): Promise<SearchRes
     at: now(),
     points: front.map((c, i) => ({
       candidateId: `f${i}`,
-      metrics: {
+      metrics: finite({
         value: c.value,
         latencyMs: c.costs.latency,
         sramBytes: c.costs.sram,
         flashBytes: c.costs.flash,
-      },
+      }),
     })),
   });
 
@@ -248,13 +255,13 @@ export async function coordinateSearch(o: CoordinatorOptions): Promise<SearchRes
       at: now(),
       trialId: i < feasible.length ? `t${i}` : "uniform",
       candidateId: `c${i}`,
-      metrics: {
-        accuracy: e.accuracy ?? NaN,
+      metrics: finite({
+        accuracy: e.accuracy,
         value: c.value,
         latencyMs: c.costs.latency,
         sramBytes: c.costs.sram,
         flashBytes: c.costs.flash,
-      },
+      }),
       choice: c.configuration.layers as unknown as JsonValue,
     });
   });

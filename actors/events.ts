@@ -21,6 +21,8 @@ export interface ProgressEvent extends EventBase {
   readonly phase: string;
   readonly done: number;
   readonly total: number;
+  /** Loss, lambda, expected cost ... (finite numbers only). */
+  readonly metrics?: Readonly<Record<string, number>>;
 }
 
 /** A candidate was evaluated. */

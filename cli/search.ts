@@ -1,13 +1,176 @@
 /**
- * `deno task search`: the hardware-aware search. Not built yet (issue 5); this entry point says
- * so plainly instead of pretending, and points to what works today.
+ * `deno task search [--model NAME|DIR] [--profile NAME|FILE] [--budget SPEC]...
+ * [--strategy dnas|mckp|evolution|random|exhaustive] [--data-free] [--seed S] [--out DIR]
+ * [--workers N] [--nats URL] [--data DIR] [--calibration N] [--finetune-steps N]
+ * [--test-limit N] [--compare-uniform N] [--force]`
+ *
+ * Tailors a trained network to a hardware profile under budgets and writes `DIR/result.json`,
+ * `DIR/model/` (the compressed model) and `DIR/report.html`. The coordinator and the
+ * workers talk over an in-process bus (or NATS with `--nats`), exactly as in a cluster.
  *
  * @module
  */
-if (import.meta.main) {
-  console.error(
-    "tailor search: the hardware-aware search is not implemented yet (see issue 5). " +
-      "What works today: `deno task train`, `deno task eval`, `deno task cost`, `deno task bench`.",
-  );
-  Deno.exit(1);
+import { coordinateSearch } from "../actors/coordinator.ts";
+import type { Bus } from "../actors/bus/bus.ts";
+import { InProcessBus } from "../actors/bus/in_process.ts";
+import { connectNatsBus } from "../actors/bus/nats.ts";
+import { decode } from "../actors/codec.ts";
+import { busJobQueue } from "../actors/job_queue.ts";
+import { createSubjects } from "../actors/protocol.ts";
+import { searchHandlers } from "../actors/search_handlers.ts";
+import { startWorker, type WorkerHandle } from "../actors/worker.ts";
+import { initBackend } from "../engine/backend.ts";
+import { renderReport } from "../engine/search/report.ts";
+import { closeSessions } from "../engine/search/session.ts";
+import { makeSearchSpec } from "../engine/search/spec.ts";
+import { loadSearchStatic } from "../engine/search/static.ts";
+import { intFlag, parseFlags, runCli, UsageError } from "./args.ts";
+import { commitDir, prepareOutDir } from "./out_dir.ts";
+import { createSearchProgress } from "./search_progress.ts";
+
+/** Usage text. */
+export const SEARCH_USAGE = "usage: deno task search [--model NAME|DIR] [--profile NAME|FILE] " +
+  "[--budget KIND=VALUE[,VALUE...]]... [--strategy dnas|mckp|evolution|random|exhaustive] " +
+  "[--data-free] [--seed S] [--out DIR] [--workers N] [--nats URL] [--data DIR] " +
+  "[--calibration N] [--finetune-steps N] [--test-limit N] [--compare-uniform N] [--force]";
+
+function runId(seed: number): string {
+  const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `run-${t}-s${seed}`;
 }
+
+async function main(): Promise<void> {
+  const f = parseFlags(Deno.args, {
+    model: { type: "string" },
+    profile: { type: "string" },
+    budget: { type: "string", multiple: true },
+    strategy: { type: "string" },
+    "data-free": { type: "boolean" },
+    seed: { type: "string" },
+    out: { type: "string" },
+    workers: { type: "string" },
+    nats: { type: "string" },
+    data: { type: "string" },
+    calibration: { type: "string" },
+    "finetune-steps": { type: "string" },
+    "test-limit": { type: "string" },
+    "compare-uniform": { type: "string" },
+    force: { type: "boolean" },
+    help: { type: "boolean" },
+  });
+  if (f.help) {
+    console.log(SEARCH_USAGE);
+    return;
+  }
+  let spec;
+  try {
+    spec = makeSearchSpec({
+      ...(f.model ? { model: f.model } : {}),
+      ...(f.profile ? { profile: f.profile } : {}),
+      ...(f.budget ? { budgets: f.budget } : {}),
+      ...(f.strategy ? { strategy: f.strategy } : {}),
+      dataFree: f["data-free"] ?? false,
+      seed: intFlag(f.seed, "seed", { fallback: 0 })!,
+      ...(f.data ? { dataDir: f.data } : {}),
+      ...(f.calibration ? { calibration: intFlag(f.calibration, "calibration", { min: 1 })! } : {}),
+      ...(f["finetune-steps"]
+        ? { finetuneSteps: intFlag(f["finetune-steps"], "finetune-steps")! }
+        : {}),
+      ...(f["test-limit"]
+        ? { testLimit: intFlag(f["test-limit"], "test-limit", { min: 1 })! }
+        : {}),
+    });
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message, { cause: e });
+  }
+  const workers = intFlag(f.workers, "workers", { min: 0, fallback: f.nats ? 0 : 1 })!;
+  if (!f.nats && workers < 1) throw new UsageError("--workers must be at least 1 without --nats");
+  const compareUniform = intFlag(f["compare-uniform"], "compare-uniform", { fallback: 1 })!;
+  const run = runId(spec.seed);
+  const out = f.out ?? `runs/${run}`;
+
+  await initBackend();
+  let st;
+  try {
+    st = await loadSearchStatic(spec); // bad model / profile / budget: one line, nothing written
+  } catch (e) {
+    throw new UsageError((e as Error).message, { cause: e });
+  }
+  const tmp = await prepareOutDir(out, { force: f.force ?? false });
+  const bus: Bus = f.nats
+    ? await connectNatsBus({ servers: f.nats, name: `tailor-search-${run}` })
+    : new InProcessBus();
+  const subjects = createSubjects();
+  const view = createSearchProgress();
+  const events = bus.subscribe(subjects.events(run), (m) => {
+    try {
+      const e = decode(m.data);
+      if (e.type === "progress" || e.type === "log") view.onEvent(e);
+    } catch { /* not ours to judge: the monitor reports garbage */ }
+  });
+  const handles: WorkerHandle[] = [];
+  for (let i = 0; i < workers; i++) {
+    handles.push(startWorker(bus, {
+      id: `${run}-w${i}`,
+      subjects,
+      handlers: searchHandlers(bus, subjects),
+      heartbeatMs: f.nats ? 2000 : 0,
+    }));
+  }
+  const t0 = performance.now();
+  try {
+    console.error(
+      `tailor: ${spec.model} on ${st.profile.name}, budgets ${
+        st.budgets.map((b) => b.text).join(", ")
+      }, ` +
+        `strategy ${spec.strategy}${spec.dataFree ? " (data-free)" : ""}, run ${run}`,
+    );
+    const result = await coordinateSearch({
+      bus,
+      queue: busJobQueue(bus, subjects),
+      subjects,
+      run,
+      spec,
+      static: st,
+      exportDir: `${tmp}/model`,
+      compareUniform,
+    });
+    const timings = { ...result.timings, total: (performance.now() - t0) / 1000 };
+    const final = { ...result, timings };
+    await Deno.writeTextFile(`${tmp}/result.json`, JSON.stringify(final, null, 2) + "\n");
+    await Deno.writeTextFile(`${tmp}/report.html`, renderReport(final));
+    await commitDir(tmp, out);
+    view.done();
+    const pct = (a: number) => (Number.isFinite(a) ? `${(a * 100).toFixed(2)}%` : "n/a");
+    console.error(
+      `tailor: chosen accuracy ${pct(final.chosen.accuracy)} (float ${
+        pct(final.baseline.accuracy)
+      }` +
+        `${
+          final.chosen.uniform
+            ? `, best uniform in budget ${pct(final.chosen.uniform.accuracy)}`
+            : ""
+        }), ` +
+        `latency ${
+          final.chosen.costs.latencyMs.toFixed(2)
+        } ms, peak SRAM ${final.chosen.costs.peakSramBytes} B, ` +
+        `flash ${final.chosen.costs.flashBytes} B; wrote ${out}/result.json, report.html, model/ in ` +
+        `${timings.total.toFixed(0)} s`,
+    );
+  } catch (e) {
+    view.done();
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    if ((e as Error).name === "BudgetInfeasibleError") {
+      throw new UsageError((e as Error).message, { cause: e });
+    }
+    throw e;
+  } finally {
+    events.unsubscribe();
+    await Promise.all(handles.map((h) => h.drain()));
+    await bus.close();
+    await closeSessions();
+  }
+}
+
+if (import.meta.main) await runCli(main);
