@@ -3,6 +3,7 @@
  * kernels (`after`) or with wasm's own Conv2DBackpropInput / MaxPoolGrad (`before`).
  *
  *   deno run -A bench/kernels_profile.ts --mode after --model cnn --steps 10
+ *   deno run -A bench/kernels_profile.ts --model resnet8   # zoo models: cnn-s, resnet8, mobilenet-tiny
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../engine/backend.ts";
 import { FASTER_WASM_KERNELS, WRAPPED_WASM_KERNELS } from "../engine/kernels/register.ts";
+import { buildZooModel, isZooName } from "../engine/models/zoo.ts";
 
 const { values } = parseArgs({
   options: {
@@ -100,10 +102,23 @@ function resblock(): Net {
     },
   };
 }
-const net = values.model === "resblock" ? resblock() : cnn();
+/** A zoo model (engine/models/zoo.ts) in training mode, stepped with Adam as bench/suites/train.ts. */
+function zoo(name: string): Net {
+  if (!isZooName(name)) throw new RangeError(`Unknown model "${name}"`);
+  const model = buildZooModel(name, { seed: 0 });
+  return {
+    input: [batch, 28, 28, 1],
+    forward: (x) => model.apply(x, { training: true }) as tf.Tensor2D,
+  };
+}
+const net = values.model === "resblock"
+  ? resblock()
+  : values.model === "cnn"
+  ? cnn()
+  : zoo(values.model ?? "");
 const x = rand(net.input, 2) as tf.Tensor4D;
 const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), "int32"), 10);
-const opt = tf.train.sgd(0.01);
+const opt = isZooName(values.model ?? "") ? tf.train.adam(1e-3) : tf.train.sgd(0.01);
 const step = () => {
   const loss = opt.minimize(
     () => tf.losses.softmaxCrossEntropy(labels, net.forward(x)) as tf.Scalar,
@@ -147,7 +162,7 @@ console.log(
     `min ${Math.min(...times).toFixed(1)} ms over ${steps} steps`,
 );
 console.log(`kernel time in a profiled step (median per kernel): ${total.toFixed(1)} ms`);
-for (const [name, e] of rows.slice(0, 14)) {
+for (const [name, e] of rows.slice(0, 24)) {
   console.log(`  ${name.padEnd(36)} ${e.ms.toFixed(2).padStart(8)} ms  x${e.calls}`);
 }
 console.log(`numTensors after: ${tf.memory().numTensors}`);

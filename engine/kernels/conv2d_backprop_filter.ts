@@ -7,6 +7,30 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type DisposingBackend, type Info, withKernelScope } from "./_kernel_scope.ts";
+import { im2colFilterGrad } from "./_im2col_filter_grad.ts";
+
+/** Largest input-channel count that uses the im2col formulation for filters larger than 1x1. */
+export const IM2COL_MAX_IN_CHANNELS = 4;
+
+/**
+ * The default choice of formulation (measured on the zoo's shapes): `im2col` at unit strides
+ * for 1x1 filters or at most {@link IM2COL_MAX_IN_CHANNELS} input channels, else the
+ * batch-as-channels convolution.
+ */
+export function defaultFilterGradMode(info: tf.backend_util.Conv2DInfo): "im2col" | "conv" {
+  const unitStride = info.strideHeight === 1 && info.strideWidth === 1;
+  const pointwise = info.filterHeight === 1 && info.filterWidth === 1;
+  return unitStride && (pointwise || info.inChannels <= IM2COL_MAX_IN_CHANNELS) ? "im2col" : "conv";
+}
+
+let filterGradMode: (info: tf.backend_util.Conv2DInfo) => "im2col" | "conv" = defaultFilterGradMode;
+
+/** Overrides the formulation choice (benchmarks, tests); pass `defaultFilterGradMode` to reset. */
+export function setFilterGradMode(
+  choose: (info: tf.backend_util.Conv2DInfo) => "im2col" | "conv",
+): void {
+  filterGradMode = choose;
+}
 
 /** Attributes tfjs-core passes to `Conv2DBackpropFilter`. */
 interface Conv2DBackpropFilterAttrs {
@@ -41,6 +65,7 @@ export function conv2DBackpropFilter(
       false,
       "channelsLast",
     );
+    if (filterGradMode(info) === "im2col") return im2colFilterGrad(s, xs, dys, info);
     const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
     const { outHeight: oh, outWidth: ow, inHeight: h, inWidth: w } = info;
     const { top, left } = info.padInfo;

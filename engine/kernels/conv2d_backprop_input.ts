@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type DisposingBackend, type Info, withKernelScope } from "./_kernel_scope.ts";
+import type { HeapBackend } from "./_phase_conv.ts";
 import { transposedConv } from "./_transposed_conv.ts";
 
 /** Attributes tfjs-core passes to `Conv2DBackpropInput`. */
@@ -41,7 +42,7 @@ export function conv2DBackpropInput(
     );
     const reversed = s.run("Reverse", { x: filter }, { dims: [0, 1] });
     const flipped = s.transpose(reversed, [0, 1, 3, 2]); // [kh, kw, co, ci]
-    const dx = transposedConv(s, dys, flipped, info, "Conv2D");
+    const dx = transposedConv(s, args.backend as HeapBackend, dys, flipped, info, "Conv2D");
     return nchw ? s.transpose(dx, [0, 3, 1, 2]) : dx;
   });
 }

@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type DisposingBackend, type Info, withKernelScope } from "./_kernel_scope.ts";
+import { depthwiseFilterGradJs } from "./_depthwise_filter_grad_js.ts";
 
 /** Attributes tfjs-core passes to `DepthwiseConv2dNativeBackpropFilter`. */
 interface DepthwiseBackpropFilterAttrs {
@@ -34,6 +35,14 @@ export function depthwiseConv2dBackpropFilter(
       dimRoundingMode,
       true,
     );
+    if (x.dtype === "float32" && dy.dtype === "float32") {
+      return depthwiseFilterGradJs(
+        args.backend as Parameters<typeof depthwiseFilterGradJs>[0],
+        x,
+        dy,
+        info,
+      );
+    }
     const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
     const { filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
     const { outHeight: oh, outWidth: ow, batchSize: n, inChannels: c } = info;

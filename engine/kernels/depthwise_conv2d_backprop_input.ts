@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type DisposingBackend, type Info, withKernelScope } from "./_kernel_scope.ts";
+import type { HeapBackend } from "./_phase_conv.ts";
 import { transposedConv } from "./_transposed_conv.ts";
 
 /** Attributes tfjs-core passes to `DepthwiseConv2dNativeBackpropInput`. */
@@ -38,7 +39,14 @@ export function depthwiseConv2dBackpropInput(
     );
     const reversed = s.run("Reverse", { x: filter }, { dims: [0, 1] });
     const flipped = s.reshape(reversed, [kh, kw, c * m, 1]);
-    const dx = transposedConv(s, dy, flipped, info, "DepthwiseConv2dNative"); // [n, h, w, c*m]
+    const dx = transposedConv(
+      s,
+      args.backend as HeapBackend,
+      dy,
+      flipped,
+      info,
+      "DepthwiseConv2dNative",
+    ); // [n, h, w, c*m]
     if (m === 1) return dx;
     const [n = 1, h = 1, w = 1] = dx.shape;
     return s.sum(s.reshape(dx, [n, h, w, c, m]), 4);

@@ -6,19 +6,26 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchMatMulWithoutTransposes } from "./batch_mat_mul.ts";
+import { clipByValueGradConfig, clipByValueGradientConfig } from "./clip_by_value_grad.ts";
 import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2DBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { depthwiseConv2dBackpropFilterConfig } from "./depthwise_conv2d_backprop_filter.ts";
 import { depthwiseConv2dBackpropInputConfig } from "./depthwise_conv2d_backprop_input.ts";
+import { identityByReference } from "./identity.ts";
 import { maxPoolGradConfig } from "./max_pool_grad.ts";
+import { reduceLeadingAxes } from "./reduce_leading.ts";
 import { tileByBlockCopies } from "./tile.ts";
 
-/** Gradient kernels the wasm backend does not have. */
+/** Gradient kernels the wasm backend does not have (and Tailor's fused gradient kernels). */
 export const MISSING_WASM_KERNELS: readonly tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
   depthwiseConv2dBackpropFilterConfig,
   depthwiseConv2dBackpropInputConfig,
+  clipByValueGradConfig,
 ];
+
+/** Gradients replacing tfjs-core's (they use the fused kernels on wasm, the composite elsewhere). */
+export const FASTER_GRADIENTS: readonly tf.GradConfig[] = [clipByValueGradientConfig];
 
 /** Replacements for wasm kernels that exist but are slow. */
 export const FASTER_WASM_KERNELS: readonly tf.KernelConfig[] = [
@@ -33,6 +40,9 @@ export const WRAPPED_WASM_KERNELS: ReadonlyMap<
 > = new Map([
   ["BatchMatMul", batchMatMulWithoutTransposes],
   ["Tile", tileByBlockCopies],
+  ["Identity", identityByReference],
+  ["Sum", reduceLeadingAxes],
+  ["Mean", reduceLeadingAxes],
 ]);
 
 let registered = false;
@@ -46,7 +56,8 @@ function replace(config: tf.KernelConfig): void {
 
 /**
  * Registers {@link MISSING_WASM_KERNELS}, {@link FASTER_WASM_KERNELS} and
- * {@link WRAPPED_WASM_KERNELS} for `wasm` (once; later calls do nothing). Call it after
+ * {@link WRAPPED_WASM_KERNELS} for `wasm`, and {@link FASTER_GRADIENTS} (once; later calls do
+ * nothing). Call it after
  * importing tfjs-backend-wasm and before the wasm backend starts; `initBackend()` does.
  *
  * @example
@@ -64,4 +75,5 @@ export function registerWasmTrainingKernels(): void {
     const original = tf.getKernel(name, "wasm");
     if (original !== undefined) replace(wrap(original));
   }
+  for (const gradient of FASTER_GRADIENTS) tf.registerGradient(gradient);
 }

@@ -48,3 +48,35 @@ Deno.test("Conv2DBackpropFilter on wasm handles NCHW data", async () => {
     }, { strides: 2, pad: "same", dataFormat: "NCHW", filterShape: [3, 3, 3, 2] }) as tf.Tensor;
   });
 });
+
+Deno.test("both Conv2DBackpropFilter formulations (im2col, batch-as-channels) match cpu", async () => {
+  const { defaultFilterGradMode, setFilterGradMode } = await import(
+    "../../../engine/kernels/conv2d_backprop_filter.ts"
+  );
+  try {
+    for (const mode of ["im2col", "conv"] as const) {
+      setFilterGradMode(() => mode);
+      for (const [xShape, k] of CONV_CASES) {
+        const fShape = [k, k, xShape[3], 3] as [number, number, number, number];
+        for (const strides of [1, 2]) {
+          for (const pad of PADS) {
+            const label = `${mode} x ${xShape} k${k} s${strides} ${JSON.stringify(pad)}`;
+            await assertMatchesCpu(label, () => {
+              const x = tf.tensor4d(seeded(xShape, 1), xShape);
+              const y = tf.conv2d(x, tf.zeros(fShape) as tf.Tensor4D, strides, pad);
+              const dy = tf.tensor4d(seeded(y.shape, 3), y.shape);
+              return tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+                strides,
+                pad,
+                dataFormat: "NHWC",
+                filterShape: fShape,
+              }) as tf.Tensor;
+            });
+          }
+        }
+      }
+    }
+  } finally {
+    setFilterGradMode(defaultFilterGradMode);
+  }
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  FASTER_GRADIENTS,
   FASTER_WASM_KERNELS,
   MISSING_WASM_KERNELS,
   registerWasmTrainingKernels,
@@ -15,6 +16,9 @@ Deno.test("registerWasmTrainingKernels() registers every kernel for wasm, and is
   }
   for (const name of WRAPPED_WASM_KERNELS.keys()) {
     assert.ok(tf.getKernel(name, "wasm") !== undefined, name);
+  }
+  for (const gradient of FASTER_GRADIENTS) {
+    assert.equal(tf.getGradient(gradient.kernelName), gradient, gradient.kernelName);
   }
   const names = tf.getKernelsForBackend("wasm").map((k) => k.kernelName);
   assert.equal(names.filter((n) => n === "Conv2DBackpropFilter").length, 1);

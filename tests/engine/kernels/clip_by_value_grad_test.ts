@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../../../engine/backend.ts";
+import { CLIP_BY_VALUE_GRAD } from "../../../engine/kernels/clip_by_value_grad.ts";
+import { assertMatchesCpu, seeded, tf } from "./_compare.ts";
+
+function clipGrad(shape: number[], lo: number, hi: number): () => tf.Tensor {
+  return () => {
+    // Values in [-4, 4) on a 0.25 grid, so some sit exactly on the bounds.
+    const x = tf.round(tf.mul(tf.tensor(seeded(shape, 1), shape), 32)).div(4);
+    const dy = tf.tensor(seeded(shape, 2), shape);
+    return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(a, lo, hi), dy)))(x);
+  };
+}
+
+Deno.test("the ClipByValue gradient on wasm matches cpu, bounds included", async () => {
+  for (
+    const [shape, lo, hi] of [[[3, 7, 9, 5], 0, 1.5], [[1, 5, 5, 2], -1, 1], [[17], 0, 6]] as const
+  ) {
+    await assertMatchesCpu(`clip ${shape} [${lo}, ${hi}]`, clipGrad([...shape], lo, hi));
+  }
+});
+
+Deno.test("the ClipByValue gradient passes dy exactly on [min, max] and zeros outside", async () => {
+  await initBackend("wasm");
+  const x = tf.tensor1d([-1, 0, 0.5, 6, 6.5, NaN]);
+  const dy = tf.tensor1d([2, 3, 4, 5, 6, 7]);
+  const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(a, 0, 6), dy)))(x);
+  assert.deepEqual(Array.from(g.dataSync()), [0, 3, 4, 5, 0, 0]);
+  tf.dispose([x, dy, g]);
+});
+
+Deno.test("the fused ClipByValue gradient kernel rejects mismatched shapes", async () => {
+  await initBackend("wasm");
+  const x = tf.zeros([2, 3]);
+  const dy = tf.zeros([3, 2]);
+  assert.throws(
+    () =>
+      tf.engine().runKernel(CLIP_BY_VALUE_GRAD, { x, dy }, { clipValueMin: 0, clipValueMax: 6 }),
+    RangeError,
+  );
+  tf.dispose([x, dy]);
+});
