@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { dnasStrategy } from "./dnas.ts";
 import { evolutionStrategy } from "./evolution.ts";
 import { exhaustiveStrategy } from "./exhaustive.ts";
 import { mckpStrategy } from "./mckp.ts";
@@ -18,6 +19,7 @@ export const STRATEGIES: Readonly<Record<string, StrategyFactory>> = Object.free
   evolution: evolutionStrategy,
   random: randomStrategy,
   exhaustive: exhaustiveStrategy,
+  dnas: dnasStrategy,
 });
 
 /** Names of the registered strategies. */
