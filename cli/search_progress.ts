@@ -26,17 +26,13 @@ export function formatSearchProgress(
   const parts = [`[${e.trialId}] ${e.phase}`, `${e.done}/${e.total}`];
   if (m.loss !== undefined) parts.push(`loss ${m.loss.toFixed(3)}`);
   for (const [k, v] of Object.entries(m)) {
-    if (k.startsWith("lambda")) parts.push(`${k.replace("lambda", "λ")} ${v.toFixed(3)}`);
+    if (k.startsWith("lambda.")) parts.push(`λ.${k.slice(7)} ${v.toFixed(3)}`);
   }
   for (const [k, v] of Object.entries(m)) {
-    if (k.startsWith("expected")) {
-      const kind = k.slice("expected".length).replace(/^[_:]/, "");
-      const budget = m[`budget${kind.charAt(0).toUpperCase()}${kind.slice(1)}`] ??
-        m[`budget_${kind}`];
-      parts.push(
-        `E[${kind || "cost"}] ${v.toPrecision(3)}${budget ? `/${budget.toPrecision(3)}` : ""}`,
-      );
-    }
+    if (!k.startsWith("expected.")) continue;
+    const kind = k.slice(9);
+    const budget = m[`budget.${kind}`];
+    parts.push(`E[${kind}] ${v.toPrecision(3)}${budget ? ` / ${budget.toPrecision(3)}` : ""}`);
   }
   if (m.temperature !== undefined) parts.push(`τ ${m.temperature.toFixed(2)}`);
   if (etaSeconds !== undefined && Number.isFinite(etaSeconds)) {

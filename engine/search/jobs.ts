@@ -48,9 +48,10 @@ function specOf(x: unknown): SearchSpec {
 
 /** Steps of the `dnas` strategy inside a search (small enough for the default run). */
 export const DNAS_SEARCH_OPTIONS: Readonly<Record<string, unknown>> = {
-  warmupSteps: 40,
-  searchSteps: 160,
+  warmupSteps: 20,
+  searchSteps: 80,
   finetuneSteps: 0,
+  archLr: 0.1,
 };
 
 /** Sensitivity values of every option of the space, and the float accuracy. */

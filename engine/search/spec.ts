@@ -21,8 +21,8 @@ export const DEFAULT_BUDGETS: readonly string[] = ["latency=40ms"];
 export const DEFAULT_STRATEGY = "dnas";
 /** Calibration images for sensitivities and activation ranges. @default 512 */
 export const DEFAULT_CALIBRATION = 512;
-/** Fine-tuning steps (batch 64) of each chosen configuration. @default 200 */
-export const DEFAULT_FINETUNE_STEPS = 200;
+/** Fine-tuning steps (batch 64) of each chosen configuration. @default 100 */
+export const DEFAULT_FINETUNE_STEPS = 100;
 
 /** A validated search request. */
 export interface SearchSpec {
