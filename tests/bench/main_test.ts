@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { assertBenchRecord } from "../../bench/record.ts";
+
+const MAIN = new URL("../../bench/main.ts", import.meta.url).pathname;
+
+async function bench(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("bench --suite selftest --json writes a valid JSON array of records", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const { code, stdout } = await bench("--suite", "selftest", "--reps", "3", "--json", file);
+    assert.equal(code, 0);
+    assert.match(stdout, /selftest\s+sum_1e5\s+loop_ms/);
+    const records = JSON.parse(await Deno.readTextFile(file));
+    assert.ok(Array.isArray(records) && records.length === 1);
+    for (const r of records) assertBenchRecord(r);
+    assert.equal(records[0].n, 3);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("bench with an unknown suite says so and exits 2", async () => {
+  const { code, stderr } = await bench("--suite", "nope");
+  assert.equal(code, 2);
+  assert.match(stderr, /Unknown bench suite "nope"/);
+});
+
+Deno.test("bench with a bad option value or no --suite exits 2", async () => {
+  assert.equal((await bench("--suite", "selftest", "--reps", "0")).code, 2);
+  assert.equal((await bench()).code, 2);
+});
+
+Deno.test("bench --list names every registered suite", async () => {
+  const { code, stdout } = await bench("--list");
+  assert.equal(code, 0);
+  assert.match(stdout, /^train /m);
+  assert.match(stdout, /^selftest /m);
+});
+
+Deno.test("bench --suite train --models cnn-s fills the PyTorch peer when torch imports", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const { code, stderr } = await bench(
+      ...["--suite", "train", "--models", "cnn-s", "--reps", "1", "--warmup", "0"],
+      ...["--json", file],
+    );
+    assert.equal(code, 0, stderr);
+    const records = JSON.parse(await Deno.readTextFile(file));
+    assert.equal(records.length, 2);
+    for (const r of records) {
+      assertBenchRecord(r);
+      if (/PyTorch peer unavailable/.test(stderr)) {
+        assert.equal(r.peer, null);
+      } else {
+        assert.equal(r.peer, "pytorch-cpu");
+        assert.ok((r.peerValue ?? 0) > 0 && (r.ratio ?? 0) > 0);
+      }
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
