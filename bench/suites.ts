@@ -6,12 +6,16 @@
  * @module
  */
 import type { Suite } from "./suite.ts";
+import { busSuite } from "./suites/bus.ts";
+import { costSuite } from "./suites/cost.ts";
 import { selftestSuite } from "./suites/selftest.ts";
 import { trainSuite } from "./suites/train.ts";
 
 /** Every registered suite, in run order for `--suite all`. */
 export const SUITES: readonly Suite[] = [
   trainSuite,
+  costSuite,
+  busSuite,
   selftestSuite,
 ];
 
