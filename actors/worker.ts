@@ -1,15 +1,16 @@
 /**
- * A worker actor: takes jobs from the job subjects (one queue group, so each job reaches one
- * worker), runs the handler of the job's kind, answers with a `job-result`, and publishes a
- * heartbeat every couple of seconds. A malformed message or a failing handler is answered
- * (or reported) and never stops the worker. Handlers are injected: the worker knows nothing
- * of what a job computes.
+ * A worker actor: takes jobs from a `JobSource` (by default request/reply on the job subjects
+ * in one queue group, so each job reaches one worker; or a JetStream work queue), runs the
+ * handler of the job's kind, answers with a `job-result`, and publishes a heartbeat every
+ * couple of seconds. A malformed message or a failing handler is answered (or reported) and
+ * never stops the worker. Handlers are injected: the worker knows nothing of what a job
+ * computes.
  *
  * @module
  */
-import type { Bus, BusMessage, Subscription } from "./bus/bus.ts";
+import type { Bus } from "./bus/bus.ts";
 import { decode, encode } from "./codec.ts";
-import { WORKER_QUEUE } from "./job_queue.ts";
+import { coreJobSource, type JobDelivery, type JobSource } from "./job_source.ts";
 import {
   type JobKind,
   type JobMessage,
@@ -43,6 +44,17 @@ export interface WorkerOptions {
   readonly heartbeatMs?: number;
   /** Told about messages the worker rejected. */
   readonly onReject?: (subject: string, reason: string) => void;
+  /** Where jobs come from. @default coreJobSource(bus, subjects) */
+  readonly source?: JobSource;
+}
+
+/** Options of {@linkcode WorkerHandle.drain}. */
+export interface DrainOptions {
+  /**
+   * Give the running jobs this long to finish, then hand them back to the source (to be
+   * delivered again promptly) and stop waiting for them. @default Infinity
+   */
+  readonly timeoutMs?: number;
 }
 
 /** A running worker. */
@@ -50,8 +62,14 @@ export interface WorkerHandle {
   readonly id: string;
   /** Current state. */
   state(): WorkerState;
-  /** Stops taking jobs, waits for the running ones, stops heartbeats. */
-  drain(): Promise<void>;
+  /** Stops taking jobs, waits for the running ones (or gives them back), stops heartbeats. */
+  drain(options?: DrainOptions): Promise<void>;
+}
+
+interface Running {
+  readonly delivery: JobDelivery;
+  readonly done: Promise<void>;
+  givenBack: boolean;
 }
 
 /**
@@ -66,93 +84,120 @@ export interface WorkerHandle {
 export function startWorker(bus: Bus, options: WorkerOptions): WorkerHandle {
   const { id, subjects, handlers } = options;
   const concurrency = options.concurrency ?? 1;
-  const running = new Map<string, Promise<void>>();
+  const source = options.source ?? coreJobSource(bus, subjects, {
+    ...(options.onReject ? { onReject: options.onReject } : {}),
+  });
+  const running = new Map<string, Running>();
+  const jobIds = new Map<string, string>();
   let state: WorkerState = "idle";
-  let sub: Subscription | undefined;
+  let seq = 0;
 
   const beat = () => {
-    bus.publish(
-      subjects.heartbeat(id),
-      encode({
-        type: "heartbeat",
-        v: PROTOCOL_VERSION,
-        workerId: id,
-        at: Date.now(),
-        state,
-        concurrency,
-        jobs: [...running.keys()],
-      }),
-    );
+    try {
+      bus.publish(
+        subjects.heartbeat(id),
+        encode({
+          type: "heartbeat",
+          v: PROTOCOL_VERSION,
+          workerId: id,
+          at: Date.now(),
+          state,
+          concurrency,
+          jobs: [...jobIds.values()],
+        }),
+      );
+    } catch { /* bus closed: the next drain stops the timer */ }
   };
-  const timer = (options.heartbeatMs ?? HEARTBEAT_MS) > 0
-    ? setInterval(beat, options.heartbeatMs ?? HEARTBEAT_MS)
-    : undefined;
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  const timer = heartbeatMs > 0 ? setInterval(beat, heartbeatMs) : undefined;
 
-  const handle = async (msg: BusMessage): Promise<void> => {
+  const run = async (key: string, d: JobDelivery): Promise<void> => {
     let job: JobMessage;
     try {
-      const m = decode(msg.data);
+      const m = decode(d.data);
       if (m.type !== "job") throw new TypeError(`expected a job, got ${m.type}`);
-      job = m;
+      job = d.deliveries === undefined ? m : { ...m, attempt: d.deliveries };
     } catch (e) {
-      options.onReject?.(msg.subject, (e as Error).message);
+      options.onReject?.(d.subject, (e as Error).message);
+      d.reject((e as Error).message);
       return;
     }
-    const reply = (ok: boolean, out?: JobOutput, error?: string) =>
-      msg.respond(encode({
-        type: "job-result",
-        v: PROTOCOL_VERSION,
-        run: job.run,
-        trialId: job.trialId,
-        jobId: job.jobId,
-        workerId: id,
-        ok,
-        ...(out ? { result: out.result } : {}),
-        ...(out?.tensors ? { tensors: out.tensors } : {}),
-        ...(error === undefined ? {} : { error }),
-      }));
+    jobIds.set(key, job.jobId);
+    const reply = (ok: boolean, out?: JobOutput, error?: string) => {
+      if (running.get(key)?.givenBack) return Promise.resolve();
+      return d.complete(
+        encode({
+          type: "job-result",
+          v: PROTOCOL_VERSION,
+          run: job.run,
+          trialId: job.trialId,
+          jobId: job.jobId,
+          workerId: id,
+          ok,
+          ...(out ? { result: out.result } : {}),
+          ...(out?.tensors ? { tensors: out.tensors } : {}),
+          ...(error === undefined ? {} : { error }),
+        }),
+        job,
+      );
+    };
     const handler = handlers[job.kind];
     if (handler === undefined) {
-      reply(false, undefined, `worker ${id} has no handler for ${job.kind} jobs`);
+      await reply(false, undefined, `worker ${id} has no handler for ${job.kind} jobs`);
       return;
     }
-    state = "busy";
+    if (state === "idle") state = "busy";
+    let out: JobOutput;
     try {
-      reply(true, await handler(job));
+      out = await handler(job);
     } catch (e) {
-      reply(false, undefined, (e as Error)?.message ?? String(e));
-    } finally {
-      if (running.size <= 1 && waiting.length === 0 && state === "busy") state = "idle";
+      await reply(false, undefined, (e as Error)?.message ?? String(e));
+      return;
     }
+    await reply(true, out);
   };
 
-  const waiting: BusMessage[] = [];
-  let seq = 0;
-  const pump = () => {
-    while (running.size < concurrency && waiting.length > 0) {
-      const msg = waiting.shift()!;
-      const key = `${id}-${seq++}`;
-      running.set(key, handle(msg).finally(() => (running.delete(key), pump())));
-    }
+  const handle = (d: JobDelivery): Promise<void> => {
+    const key = `${id}-${seq++}`;
+    const entry: Running = {
+      delivery: d,
+      givenBack: false,
+      done: run(key, d).catch((e) => options.onReject?.(d.subject, (e as Error).message))
+        .finally(() => {
+          running.delete(key);
+          jobIds.delete(key);
+          if (running.size === 0 && state === "busy") state = "idle";
+        }),
+    };
+    running.set(key, entry);
+    return entry.done;
   };
-  sub = bus.subscribe(subjects.allJobs(), (msg) => {
-    if (state === "draining") {
-      options.onReject?.(msg.subject, "worker draining");
-      return; // unanswered: the requester sends it again to another worker
-    }
-    waiting.push(msg);
-    pump();
-  }, { queue: WORKER_QUEUE });
+  source.start(handle, concurrency);
   if (timer !== undefined) beat();
 
   return {
     id,
     state: () => state,
-    async drain() {
+    async drain(drainOptions: DrainOptions = {}) {
       state = "draining";
-      sub?.unsubscribe();
-      sub = undefined;
-      await Promise.allSettled([...running.values()]);
+      if (timer !== undefined) beat();
+      await source.stop();
+      const all = Promise.allSettled([...running.values()].map((r) => r.done));
+      const timeoutMs = drainOptions.timeoutMs ?? Infinity;
+      if (Number.isFinite(timeoutMs)) {
+        let t: ReturnType<typeof setTimeout> | undefined;
+        const late = await Promise.race([
+          all.then(() => false),
+          new Promise<boolean>((r) => (t = setTimeout(() => r(true), Math.max(0, timeoutMs)))),
+        ]);
+        clearTimeout(t);
+        if (late) {
+          for (const r of running.values()) {
+            r.givenBack = true;
+            r.delivery.giveBack();
+          }
+        }
+      } else await all;
       if (timer !== undefined) clearInterval(timer);
     },
   };
