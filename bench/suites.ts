@@ -8,6 +8,7 @@
 import type { Suite } from "./suite.ts";
 import { busSuite } from "./suites/bus.ts";
 import { costSuite } from "./suites/cost.ts";
+import { scaleSuite } from "./suites/scale.ts";
 import { selftestSuite } from "./suites/selftest.ts";
 import { trainSuite } from "./suites/train.ts";
 
@@ -16,6 +17,7 @@ export const SUITES: readonly Suite[] = [
   trainSuite,
   costSuite,
   busSuite,
+  scaleSuite,
   selftestSuite,
 ];
 

@@ -13,19 +13,23 @@
 import { coordinateSearch } from "../actors/coordinator.ts";
 import type { Bus } from "../actors/bus/bus.ts";
 import { InProcessBus } from "../actors/bus/in_process.ts";
-import { connectNatsBus } from "../actors/bus/nats.ts";
 import { decode } from "../actors/codec.ts";
-import { busJobQueue } from "../actors/job_queue.ts";
+import { jetStreamJobQueue } from "../actors/jetstream_queue.ts";
+import { jetStreamJobSource } from "../actors/jetstream_source.ts";
+import { busJobQueue, type JobQueue } from "../actors/job_queue.ts";
+import { resumableQueue } from "../actors/resumable_jobs.ts";
+import { runStore } from "../actors/run_store.ts";
 import { createSubjects } from "../actors/protocol.ts";
 import { searchHandlers } from "../actors/search_handlers.ts";
 import { startWorker, type WorkerHandle } from "../actors/worker.ts";
 import { initBackend } from "../engine/backend.ts";
 import { renderReport } from "../engine/search/report.ts";
 import { closeSessions } from "../engine/search/session.ts";
-import { makeSearchSpec } from "../engine/search/spec.ts";
+import { makeSearchSpec, type SearchSpec } from "../engine/search/spec.ts";
 import { loadSearchStatic } from "../engine/search/static.ts";
 import { intFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { commitDir, prepareOutDir } from "./out_dir.ts";
+import { connectFromFlags, NATS_FLAGS } from "./nats_flags.ts";
 import { createSearchProgress } from "./search_progress.ts";
 
 /** Usage text. */
@@ -39,8 +43,21 @@ function runId(seed: number): string {
   return `run-${t}-s${seed}`;
 }
 
-async function main(): Promise<void> {
+/** What a coordinator stores in the run store, so `--resume RUN` can continue. */
+interface StoredSearch {
+  readonly spec: SearchSpec;
+  readonly out: string;
+  readonly compareUniform: number;
+}
+
+/**
+ * `deno task search` (and, with `coordinator: true`, `deno task coordinator`, which needs
+ * `--nats` and accepts `--resume RUN`).
+ */
+export async function main(mode: { coordinator?: boolean } = {}): Promise<void> {
   const f = parseFlags(Deno.args, {
+    ...NATS_FLAGS,
+    resume: { type: "string" },
     model: { type: "string" },
     profile: { type: "string" },
     budget: { type: "string", multiple: true },
@@ -49,7 +66,6 @@ async function main(): Promise<void> {
     seed: { type: "string" },
     out: { type: "string" },
     workers: { type: "string" },
-    nats: { type: "string" },
     data: { type: "string" },
     calibration: { type: "string" },
     "finetune-steps": { type: "string" },
@@ -62,7 +78,7 @@ async function main(): Promise<void> {
     console.log(SEARCH_USAGE);
     return;
   }
-  let spec;
+  let spec: SearchSpec;
   try {
     spec = makeSearchSpec({
       ...(f.model ? { model: f.model } : {}),
@@ -87,21 +103,48 @@ async function main(): Promise<void> {
   const workers = intFlag(f.workers, "workers", { min: 0, fallback: f.nats ? 0 : 1 })!;
   if (!f.nats && workers < 1) throw new UsageError("--workers must be at least 1 without --nats");
   const compareUniform = intFlag(f["compare-uniform"], "compare-uniform", { fallback: 1 })!;
-  const run = runId(spec.seed);
-  const out = f.out ?? `runs/${run}`;
+  if (mode.coordinator && !f.nats) throw new UsageError("deno task coordinator needs --nats URL");
+  if (f.resume && !mode.coordinator) throw new UsageError("--resume is for deno task coordinator");
+  let run = f.resume ?? runId(spec.seed);
+  let out = f.out ?? `runs/${run}`;
+  let compare = compareUniform;
+  const bus: Bus = f.nats
+    ? await connectFromFlags(f, `tailor-${mode.coordinator ? "coordinator" : "search"}-${run}`)
+    : new InProcessBus();
+  const subjects = createSubjects();
+  let queue: JobQueue = busJobQueue(bus, subjects);
+  let afterValidation: () => Promise<unknown> = () => Promise.resolve();
+  if (f.nats) {
+    const nats = bus as Awaited<ReturnType<typeof connectFromFlags>>;
+    const store = await runStore(nats);
+    if (f.resume) {
+      const stored = await store.get(f.resume);
+      if (!stored) throw new UsageError(`no run "${f.resume}" in the run store`);
+      const s = stored.state as unknown as StoredSearch;
+      spec = makeSearchSpec(s.spec);
+      out = f.out ?? s.out;
+      compare = s.compareUniform;
+      run = f.resume;
+      console.error(`tailor: resuming run ${run}`);
+    } else {
+      const state: StoredSearch = { spec, out, compareUniform: compare };
+      const put = () =>
+        store.put(run, state as unknown as Parameters<typeof store.put>[1], { revision: 0 });
+      afterValidation = put;
+    }
+    queue = resumableQueue(await jetStreamJobQueue(nats, subjects), store);
+  }
 
   await initBackend();
-  let st;
+  let st: Awaited<ReturnType<typeof loadSearchStatic>>;
   try {
     st = await loadSearchStatic(spec); // bad model / profile / budget: one line, nothing written
   } catch (e) {
+    await bus.close();
     throw new UsageError((e as Error).message, { cause: e });
   }
-  const tmp = await prepareOutDir(out, { force: f.force ?? false });
-  const bus: Bus = f.nats
-    ? await connectNatsBus({ servers: f.nats, name: `tailor-search-${run}` })
-    : new InProcessBus();
-  const subjects = createSubjects();
+  await afterValidation();
+  const tmp = await prepareOutDir(out, { force: (f.force ?? false) || f.resume !== undefined });
   const view = createSearchProgress();
   const events = bus.subscribe(subjects.events(run), (m) => {
     try {
@@ -111,7 +154,15 @@ async function main(): Promise<void> {
   });
   const handles: WorkerHandle[] = [];
   for (let i = 0; i < workers; i++) {
+    const source = f.nats
+      ? {
+        source: await jetStreamJobSource(bus as Awaited<ReturnType<typeof connectFromFlags>>, {
+          subjects,
+        }),
+      }
+      : {};
     handles.push(startWorker(bus, {
+      ...source,
       id: `${run}-w${i}`,
       subjects,
       handlers: searchHandlers(bus, subjects),
@@ -128,13 +179,13 @@ async function main(): Promise<void> {
     );
     const result = await coordinateSearch({
       bus,
-      queue: busJobQueue(bus, subjects),
+      queue,
       subjects,
       run,
       spec,
       static: st,
       exportDir: `${tmp}/model`,
-      compareUniform,
+      compareUniform: compare,
     });
     const timings = { ...result.timings, total: (performance.now() - t0) / 1000 };
     const final = { ...result, timings };
@@ -173,4 +224,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await runCli(main);
+if (import.meta.main) await runCli(() => main());
