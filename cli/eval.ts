@@ -1,0 +1,56 @@
+/**
+ * `deno task eval --model DIR|NAME [--data DIR] [--limit N]`
+ *
+ * Evaluates a saved model (a directory with model.json, or a zoo name) on the
+ * Fashion-MNIST test set and prints `{"testAccuracy", "testLoss", "model", ...}` as JSON
+ * on stdout.
+ *
+ * @module
+ */
+import { initBackend } from "../engine/backend.ts";
+import { FASHION_MNIST_DIR, loadFashionMnist } from "../engine/data/fashion_mnist.ts";
+import { resolveModel } from "../engine/models/load.ts";
+import { evaluate } from "../engine/train.ts";
+import { intFlag, parseFlags, requireFlag, runCli, UsageError } from "./args.ts";
+
+/** Usage text of `deno task eval`. */
+export const EVAL_USAGE = "usage: deno task eval --model DIR|NAME [--data DIR] [--limit N]";
+
+async function main(): Promise<void> {
+  const f = parseFlags(Deno.args, {
+    model: { type: "string" },
+    data: { type: "string" },
+    limit: { type: "string" },
+    help: { type: "boolean" },
+  });
+  if (f.help) {
+    console.log(EVAL_USAGE);
+    return;
+  }
+  const name = requireFlag(f.model, "model");
+  const limit = intFlag(f.limit, "limit", { min: 1 });
+  const dir = f.data ?? FASHION_MNIST_DIR;
+  const test = await loadFashionMnist("test", limit === undefined ? { dir } : { dir, limit });
+  await initBackend();
+  const model = await resolveModel(name);
+  const input = model.inputs[0]!.shape;
+  const want = [test.height, test.width, test.channels];
+  if (input.slice(1).some((d, i) => d !== null && d !== want[i])) {
+    throw new UsageError(
+      `model "${name}" expects input ${JSON.stringify(input.slice(1))}, ` +
+        `the data set has ${JSON.stringify(want)}`,
+    );
+  }
+  const t0 = performance.now();
+  const { accuracy, loss } = evaluate(model, test);
+  const record = {
+    testAccuracy: accuracy,
+    testLoss: loss,
+    model: name,
+    testExamples: test.n,
+    evalSeconds: Math.round((performance.now() - t0) / 100) / 10,
+  };
+  console.log(JSON.stringify(record));
+}
+
+if (import.meta.main) await runCli(main);

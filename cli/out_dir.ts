@@ -1,0 +1,50 @@
+/**
+ * Atomic output directories: write into a temporary sibling, rename into place when done,
+ * so a failed run never leaves a half-written directory.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { UsageError } from "./args.ts";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/**
+ * Checks that `out` may be written (absent, or `force`) and creates a temporary directory
+ * next to it; returns the temporary path.
+ */
+export async function prepareOutDir(out: string, options: { force: boolean }): Promise<string> {
+  if (await exists(out)) {
+    if (!options.force) {
+      throw new UsageError(`output directory ${out} already exists (pass --force to replace it)`);
+    }
+    if (!(await Deno.stat(out)).isDirectory) {
+      throw new UsageError(`output path ${out} exists and is not a directory`);
+    }
+  }
+  const parent = dirname(out);
+  await Deno.mkdir(parent, { recursive: true });
+  const tmp = await Deno.makeTempDir({ dir: parent, prefix: ".tmp-train-" });
+  await Deno.chmod(tmp, 0o755);
+  return tmp;
+}
+
+/** Moves the finished temporary directory to `out`, replacing a previous `out`. */
+export async function commitDir(tmp: string, out: string): Promise<void> {
+  if (await exists(out)) {
+    const old = `${tmp}.old`;
+    await Deno.rename(out, old);
+    await Deno.rename(tmp, out);
+    await Deno.remove(old, { recursive: true });
+  } else {
+    await Deno.rename(tmp, out);
+  }
+}

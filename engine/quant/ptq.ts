@@ -1,0 +1,153 @@
+/**
+ * Post-training quantization: `quantize(graph, weights, config, {calibration})` folds the
+ * batch norms, fake-quantizes every kernel at its layer's `wbits` (symmetric, signed, per
+ * output channel) and every tensor a compute layer reads at its `abits` (per tensor,
+ * affine, unsigned range), with activation ranges calibrated on data batches or, without
+ * data, from batch-norm statistics (see `data_free.ts`). 32 bits means float.
+ *
+ * @module
+ */
+import type { tf } from "../backend.ts";
+import type { Configuration } from "../cost/config.ts";
+import type { ChannelMask } from "../exec/hooks.ts";
+import { disposeWeights, type Weights } from "../exec/weights.ts";
+import type { Graph } from "../models/ir.ts";
+import { activationTargets, checkConfig, weightTargets } from "./act_targets.ts";
+import {
+  type ActivationObserverKind,
+  activationQParamsFromRange,
+  calibrateActivations,
+  type WeightObserverKind,
+  weightQParams,
+} from "./calibrate.ts";
+import { dataFreeRanges } from "./data_free.ts";
+import { foldBatchNorms, foldMasks } from "./fold_model.ts";
+import type { QParams } from "./qparams.ts";
+import { type CalibrationMode, type QuantizedModel, quantizedModel } from "./quantized_model.ts";
+
+export type { CalibrationMode, QuantizedModel };
+
+/** Calibration settings of {@linkcode quantize}. */
+export interface CalibrationOptions {
+  /** Calibration batches (inputs only); absent or empty-free: data-free ranges. */
+  readonly data?: Iterable<tf.Tensor4D>;
+  /** Activation observer. @default "minmax" */
+  readonly observer?: ActivationObserverKind;
+  /** Weight observer. @default "mse" when `observer` is "mse", else "minmax" */
+  readonly weightObserver?: WeightObserverKind;
+  /** Per-output-channel weight parameters. @default true */
+  readonly perChannel?: boolean;
+  /** Data-free: standard deviations around a batch norm's mean. @default 4 */
+  readonly bnRangeK?: number;
+  /** Data-free: range of the input values. @default [0, 1] */
+  readonly inputRange?: readonly [number, number];
+}
+
+/** Options of {@linkcode quantize}. */
+export interface QuantizeOptions {
+  readonly calibration?: CalibrationOptions;
+  /**
+   * Activation parameters already known (e.g. learned by QAT), by node name of `graph`;
+   * they replace calibration for those tensors.
+   */
+  readonly activations?: Readonly<Record<string, QParams>>;
+  /** Channel masks by node name of `graph` (e.g. `maskHooks(graph, m).masks`). */
+  readonly masks?: Readonly<Record<string, ChannelMask>>;
+}
+
+function renamed(
+  params: Readonly<Record<string, QParams>>,
+  folded: ReadonlyMap<string, string>,
+): Record<string, QParams> {
+  return Object.fromEntries(Object.entries(params).map(([k, p]) => [folded.get(k) ?? k, p]));
+}
+
+/**
+ * Quantizes a float model for `config` (missing layers: 8/8). With `calibration.data`,
+ * activation ranges come from observers over those batches (float model, masks applied);
+ * without, from batch-norm statistics of `graph` (data-free).
+ *
+ * @example
+ * ```ts
+ * import { initBackend, tf } from "../backend.ts";
+ * import { buildZooModel } from "../models/zoo.ts";
+ * import { graphFromLayersModel } from "../models/from_layers.ts";
+ * import { disposeWeights, weightsFromLayersModel } from "../exec/weights.ts";
+ * import { forward } from "../exec/forward.ts";
+ * import { uniformConfig } from "./act_targets.ts";
+ * import { quantize } from "./ptq.ts";
+ * await initBackend("cpu");
+ * const model = buildZooModel("resnet8");
+ * const graph = graphFromLayersModel(model);
+ * const weights = weightsFromLayersModel(model, graph);
+ * const q = quantize(graph, weights, uniformConfig(graph, { wbits: 8, abits: 8 }));
+ * const y = forward(q.graph, q.weights, tf.zeros([1, 28, 28, 1]), { hooks: q.hooks() });
+ * console.assert(y.shape[1] === 10);
+ * y.dispose();
+ * q.dispose();
+ * disposeWeights(weights);
+ * ```
+ */
+export function quantize(
+  graph: Graph,
+  weights: Weights,
+  config: Configuration,
+  opts: QuantizeOptions = {},
+): QuantizedModel {
+  checkConfig(graph, config);
+  const cal = opts.calibration ?? {};
+  const fold = foldBatchNorms(graph, weights);
+  try {
+    const masks = foldMasks(opts.masks ?? {}, fold.folded);
+    const weightParams: Record<string, QParams> = {};
+    const weightObserver = cal.weightObserver ?? (cal.observer === "mse" ? "mse" : "minmax");
+    for (const [node, bits] of weightTargets(fold.graph, config)) {
+      if (bits === 32) continue;
+      const kernel = fold.weights[node.name]?.kernel;
+      if (kernel === undefined) throw new RangeError(`Cannot quantize "${node.name}": no kernel`);
+      weightParams[node.name] = weightQParams(node, kernel, bits, {
+        observer: weightObserver,
+        perChannel: cal.perChannel ?? true,
+      });
+    }
+    const given = renamed(opts.activations ?? {}, fold.folded);
+    const targets = activationTargets(fold.graph, config);
+    const todo = new Map([...targets].filter(([name]) => given[name] === undefined));
+    let activationParams: Record<string, QParams>;
+    let calibration: CalibrationMode = "given";
+    if (todo.size === 0) {
+      activationParams = {};
+    } else if (cal.data !== undefined) {
+      calibration = "data";
+      activationParams = calibrateActivations(fold.graph, fold.weights, todo, {
+        batches: cal.data,
+        observer: cal.observer ?? "minmax",
+        masks,
+      });
+    } else {
+      calibration = "data-free";
+      const ranges = dataFreeRanges(graph, weights, {
+        ...(cal.bnRangeK === undefined ? {} : { k: cal.bnRangeK }),
+        ...(cal.inputRange === undefined ? {} : { inputRange: cal.inputRange }),
+      });
+      const original = new Map([...fold.folded].map(([bn, producer]) => [producer, bn]));
+      activationParams = {};
+      for (const [name, bits] of todo) {
+        const range = ranges.get(original.get(name) ?? name)!;
+        activationParams[name] = activationQParamsFromRange(range, bits);
+      }
+    }
+    for (const [name, bits] of targets) {
+      const p = given[name];
+      if (p === undefined) continue;
+      if (p.bits !== bits) {
+        throw new RangeError(`Cannot use given ${p.bits}-bit params for "${name}" at ${bits} bits`);
+      }
+      activationParams[name] = p;
+    }
+    return quantizedModel(fold, config, weightParams, activationParams, masks, calibration);
+  } catch (e) {
+    disposeWeights(fold.weights);
+    throw e;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Quantization-aware fine-tuning through the executor: training-mode batch norm (moving
+ * statistics updated), kernels fake-quantized per output channel at each layer's `wbits`,
+ * the tensors compute layers read fake-quantized at their `abits` (ranges tracked by an
+ * EMA of observed min/max, or learned LSQ step sizes), channel masks in place; Adam with
+ * a small learning rate on a cosine schedule. With every bit-width at 32 it is a plain
+ * fine-tune (e.g. of a pruned network). Weights are updated in place; quantize the
+ * result with `quantize(graph, weights, config, {activations: result.activations})`.
+ *
+ * @module
+ */
+import { tf } from "../backend.ts";
+import type { Configuration } from "../cost/config.ts";
+import { batches } from "../data/batches.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { applyBnUpdates, type BnUpdate, forward } from "../exec/forward.ts";
+import type { ChannelMask, ExecHooks } from "../exec/hooks.ts";
+import type { ExecSettings } from "../exec/settings.ts";
+import { trainableVariables, type Weights } from "../exec/weights.ts";
+import { type Graph, isComputeNode } from "../models/ir.ts";
+import { createRng } from "../rng.ts";
+import type { EpochRecord, TrainProgress } from "../train.ts";
+import { registerBatchNormGradient } from "../train/batchnorm_grad.ts";
+import { learningRateAt } from "../train/schedule.ts";
+import { activationTargets, checkConfig, choiceOf } from "./act_targets.ts";
+import {
+  type ActivationQuantizer,
+  emaQuantizer,
+  lsqActivationQuantizer,
+  weightQuantHook,
+} from "./_qat_quantizers.ts";
+import type { QParams } from "./qparams.ts";
+
+/** Default peak learning rate of QAT (Adam, cosine decay). @default 2e-4 */
+export const DEFAULT_QAT_LR = 2e-4;
+/** Default QAT batch size. @default 64 */
+export const DEFAULT_QAT_BATCH = 64;
+const YIELD_MS = 500;
+
+/** Options of {@linkcode qatFineTune}. */
+export interface QatOptions {
+  readonly train: Dataset;
+  readonly epochs: number;
+  /** @default {@linkcode DEFAULT_QAT_BATCH} */
+  readonly batchSize?: number;
+  /** Peak learning rate (short warm-up, cosine to 0). @default {@linkcode DEFAULT_QAT_LR} */
+  readonly lr?: number;
+  /** Shuffling and dropout seed. @default 0 */
+  readonly seed?: number;
+  /** Channel masks by node name, applied at every step (pruned channels stay zero). */
+  readonly masks?: Readonly<Record<string, ChannelMask>>;
+  /** Learn activation step sizes (LSQ) instead of tracking ranges. @default false */
+  readonly lsq?: boolean;
+  /** Batch-norm momenta and dropout rates. @default Keras momentum, no dropout */
+  readonly settings?: ExecSettings;
+  /** Stop each epoch after this many steps (for time-limited runs). @default all */
+  readonly maxStepsPerEpoch?: number;
+  /** Called after every step. */
+  readonly onProgress?: (p: TrainProgress) => void;
+}
+
+/** What {@linkcode qatFineTune} returns. */
+export interface QatResult {
+  readonly history: readonly EpochRecord[];
+  readonly steps: number;
+  readonly seconds: number;
+  /** Final activation parameters by node name of `graph` (the tensors read at < 32 bits). */
+  readonly activations: Readonly<Record<string, QParams>>;
+}
+
+function defaultSettings(graph: Graph): ExecSettings {
+  const dropout = Object.fromEntries(
+    graph.nodes.filter((n) => n.op === "dropout").map((n) => [n.name, { rate: 0 }]),
+  );
+  return { bnMomentum: {}, dropout };
+}
+
+function positiveInt(what: string, v: number): void {
+  if (!Number.isInteger(v) || v <= 0) {
+    throw new RangeError(`Cannot fine-tune with ${what} ${v}: expected a positive integer`);
+  }
+}
+
+/**
+ * Fine-tunes `weights` in place with fake quantization and masks (see the module notes).
+ *
+ * @example
+ * ```ts ignore
+ * const r = await qatFineTune(graph, weights, config, { train, epochs: 1 });
+ * const q = quantize(graph, weights, config, { activations: r.activations });
+ * ```
+ */
+export async function qatFineTune(
+  graph: Graph,
+  weights: Weights,
+  config: Configuration,
+  opts: QatOptions,
+): Promise<QatResult> {
+  checkConfig(graph, config);
+  const { train, epochs, batchSize = DEFAULT_QAT_BATCH, seed = 0 } = opts;
+  positiveInt("epochs", epochs);
+  positiveInt("batchSize", batchSize);
+  const full = Math.floor(train.n / batchSize);
+  const stepsPerEpoch = Math.min(full, opts.maxStepsPerEpoch ?? full);
+  if (stepsPerEpoch <= 0) {
+    throw new RangeError(`Cannot fine-tune on ${train.n} examples with batchSize ${batchSize}`);
+  }
+  const schedule = { kind: "cosine", lr: opts.lr ?? DEFAULT_QAT_LR } as const;
+  const settings = opts.settings ?? defaultSettings(graph);
+  const masks = opts.masks ?? {};
+  const wbits = new Map(
+    graph.nodes.filter(isComputeNode).map((n) => [n.name, choiceOf(config, n.name).wbits]),
+  );
+  const targets = activationTargets(graph, config);
+  const quantizers = new Map<string, ActivationQuantizer>();
+  registerBatchNormGradient();
+  const rng = createRng(seed);
+  const toX = (x: Float32Array, n: number) =>
+    tf.tensor4d(x, [n, train.height, train.width, train.channels]);
+  if (opts.lsq) {
+    const first = batches(train, { batchSize, seed }).next().value!;
+    const x = toX(first.x, first.size);
+    forward(graph, weights, x, {
+      hooks: {
+        masks,
+        output: (node, y) => {
+          const bits = targets.get(node.name);
+          if (bits !== undefined) quantizers.set(node.name, lsqActivationQuantizer(y, bits));
+          return y;
+        },
+      },
+    }).dispose();
+    x.dispose();
+  } else {
+    for (const [name, bits] of targets) quantizers.set(name, emaQuantizer(bits));
+  }
+  const hooks = (training: boolean): ExecHooks => ({
+    weight: weightQuantHook(wbits),
+    output: (node, y) => quantizers.get(node.name)?.apply(y, training) ?? y,
+    masks,
+  });
+  const varList = [
+    ...trainableVariables(weights),
+    ...[...quantizers.values()].flatMap((q) => q.variables),
+  ];
+  const totalSteps = stepsPerEpoch * epochs;
+  const optimizer = tf.train.adam(learningRateAt(schedule, 0, totalSteps));
+  const lrSlot = optimizer as unknown as { learningRate: number };
+  const history: EpochRecord[] = [];
+  const start = performance.now();
+  let globalStep = 0, lastYield = start;
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const epochStart = performance.now();
+      let lossSum = 0, step = 0;
+      for (
+        const b of batches(train, { batchSize, seed: seed * 7919 + epoch, dropRemainder: true })
+      ) {
+        if (step >= stepsPerEpoch) break;
+        step++;
+        const lr = learningRateAt(schedule, globalStep, totalSteps);
+        lrSlot.learningRate = lr;
+        const updates: BnUpdate[] = [];
+        const loss = tf.tidy(() => {
+          const x = toX(b.x, b.size);
+          const y = tf.oneHot(tf.tensor1d(b.y, "int32"), train.numClasses);
+          const cost = optimizer.minimize(
+            () => {
+              const logits = forward(graph, weights, x, {
+                training: true,
+                hooks: hooks(true),
+                bnUpdates: updates,
+                settings,
+                rng,
+              });
+              return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+            },
+            true,
+            varList,
+          );
+          return cost!.dataSync()[0]!;
+        });
+        applyBnUpdates(weights, updates, settings.bnMomentum);
+        for (const q of quantizers.values()) q.afterStep();
+        if (!Number.isFinite(loss)) {
+          throw new RangeError(
+            `Fine-tuning diverged: loss ${loss} at epoch ${epoch}, step ${step}`,
+          );
+        }
+        lossSum += loss;
+        globalStep++;
+        if (performance.now() - lastYield > YIELD_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = performance.now();
+        }
+        opts.onProgress?.({
+          epoch,
+          epochs,
+          step,
+          stepsPerEpoch,
+          loss: lossSum / step,
+          lr,
+          elapsedSeconds: (performance.now() - start) / 1000,
+        });
+      }
+      history.push({
+        epoch,
+        loss: lossSum / step,
+        seconds: (performance.now() - epochStart) / 1000,
+      });
+    }
+    const activations: Record<string, QParams> = {};
+    for (const [name, q] of quantizers) activations[name] = q.qparams();
+    return { history, steps: globalStep, seconds: (performance.now() - start) / 1000, activations };
+  } finally {
+    optimizer.dispose();
+    for (const q of quantizers.values()) q.dispose();
+  }
+}
