@@ -81,6 +81,19 @@ export class JobError extends Error {
 /**
  * Runs a whole search and returns its result. Throws `BudgetInfeasibleError` (with the
  * smallest achievable values) when no budget point is feasible.
+ *
+ * @example
+ * ```ts ignore
+ * const bus = new InProcessBus();
+ * const subjects = createSubjects();
+ * startWorker(bus, { id: "w0", subjects, handlers: searchHandlers(bus, subjects) });
+ * const spec = makeSearchSpec({ strategy: "mckp" });
+ * const result = await coordinateSearch({
+ *   bus, queue: busJobQueue(bus, subjects), subjects, run: "r1", spec,
+ *   static: await loadSearchStatic(spec),
+ * });
+ * console.log(result.chosen.layers, result.chosen.accuracy);
+ * ```
  */
 export async function coordinateSearch(o: CoordinatorOptions): Promise<SearchResult> {
   const now = o.now ?? Date.now;
