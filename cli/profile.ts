@@ -1,0 +1,193 @@
+/**
+ * `deno task profile`: builds a hardware profile of THIS machine (tfjs wasm, batch 1, one
+ * thread), or imports a hardware team's CSV measurements into a profile.
+ *
+ * ```
+ * deno task profile --model M [--model M2 ...] --out profiles/local-wasm.json
+ *                   [--reps N] [--warmup N] [--widths 0.5,0.75,1]
+ * deno task profile import FILE.csv --base P --out Q
+ * ```
+ *
+ * Measuring: every layer shape of the models at every width pair (see
+ * `engine/profile/profiler.ts`), timed through the executor (`measure_wasm.ts`), one
+ * float32 row per shape, analytic fallback fitted to the rows (`local_profile.ts`). The
+ * profile's name is the output file name without `.json`. Bad input: one line on stderr,
+ * exit code 2; nothing is written.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { initBackend, tf } from "../engine/backend.ts";
+import { graphFromLayersModel, UnsupportedLayerError } from "../engine/models/from_layers.ts";
+import type { Graph } from "../engine/models/ir.ts";
+import { resolveModel } from "../engine/models/load.ts";
+import { ModelLoadError } from "../engine/models/model_json.ts";
+import { buildZooModel, isZooName } from "../engine/models/zoo.ts";
+import { MeasurementsCsvError } from "../engine/profile/csv.ts";
+import { ProfileError } from "../engine/profile/errors.ts";
+import { formatProfile } from "../engine/profile/load.ts";
+import { buildLocalProfile, rowFromSamples } from "../engine/profile/local_profile.ts";
+import { addOverhead, calibrateOverhead } from "../engine/profile/calibrate.ts";
+import {
+  DEFAULT_BURST,
+  DEFAULT_REPS,
+  DEFAULT_WARMUP,
+  measureSession,
+} from "../engine/profile/measure_wasm.ts";
+import {
+  DEFAULT_PROFILE_WIDTHS,
+  graphAtWidth,
+  type ProfileUnit,
+  profileUnits,
+} from "../engine/profile/profiler.ts";
+import { ProfileUsageError, runImport } from "./profile_import.ts";
+
+const USAGE = "usage: deno task profile --model M [--model M2 ...] --out FILE [--reps N] " +
+  "[--warmup N] [--widths 0.5,0.75,1] | deno task profile import FILE.csv --base P --out Q";
+
+function intOf(raw: string | undefined, flag: string, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isInteger(n) || n < min) {
+    throw new ProfileUsageError(`--${flag} must be an integer >= ${min}, got "${raw}"`);
+  }
+  return n;
+}
+
+function widthsOf(raw: string | undefined): number[] {
+  if (raw === undefined) return [...DEFAULT_PROFILE_WIDTHS];
+  const ws = raw.split(",").map((s) => Number(s.trim()));
+  if (ws.some((w) => !(w > 0 && w <= 1))) {
+    throw new ProfileUsageError(`--widths must be fractions in (0, 1], got "${raw}"`);
+  }
+  return ws;
+}
+
+/** A model's graph: a zoo name builds the architecture (weights do not matter for timing). */
+async function loadGraph(model: string): Promise<Graph> {
+  const layers = isZooName(model) ? buildZooModel(model) : await resolveModel(model);
+  const graph = graphFromLayersModel(layers);
+  layers.dispose();
+  return graph;
+}
+
+/** CPU model and core count from /proc/cpuinfo, and its clock (Hz), when readable. */
+async function cpuInfo(): Promise<{ device: string; clockHz?: number }> {
+  const cores = navigator.hardwareConcurrency;
+  try {
+    const text = await Deno.readTextFile("/proc/cpuinfo");
+    const model = /^model name\s*:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? "unknown CPU";
+    const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)$/m.exec(text)?.[1]);
+    return {
+      device: `${model} (${cores} logical cores)`,
+      clockHz: mhz > 0 ? mhz * 1e6 : undefined,
+    };
+  } catch {
+    return { device: `${Deno.build.arch} ${Deno.build.os} (${cores} logical cores)` };
+  }
+}
+
+const loadNow = () => Deno.loadavg()[0]!.toFixed(1);
+
+async function runMeasure(args: readonly string[]): Promise<string> {
+  let v;
+  try {
+    v = parseArgs({
+      args: [...args],
+      options: {
+        model: { type: "string", multiple: true },
+        out: { type: "string" },
+        reps: { type: "string" },
+        warmup: { type: "string" },
+        widths: { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new ProfileUsageError(`${(e as Error).message}; ${USAGE}`, { cause: e });
+  }
+  if (!v.model?.length || !v.out) {
+    throw new ProfileUsageError(`--model and --out are required; ${USAGE}`);
+  }
+  const reps = intOf(v.reps, "reps", DEFAULT_REPS, 1);
+  const warmup = intOf(v.warmup, "warmup", DEFAULT_WARMUP, 0);
+  const widths = widthsOf(v.widths);
+  const name = v.out.split(/[\/\\]/).at(-1)!.replace(/\.json$/, "");
+  await initBackend();
+  const units: ProfileUnit[] = [];
+  const networks: Graph[] = [];
+  for (const m of v.model) {
+    const graph = await loadGraph(m);
+    profileUnits(graph, widths, units);
+    for (const w of widths) networks.push({ ...graphAtWidth(graph, w), name: `${m}@${w}` });
+  }
+  const loadBefore = loadNow();
+  console.error(
+    `profiling ${units.length} shapes and ${networks.length} networks x ${reps} rounds ` +
+      `(load ${loadBefore}) ...`,
+  );
+  const burst = DEFAULT_BURST;
+  const session = measureSession(units, networks, { reps, warmup, burst });
+  const rows = units.map((u, i) => rowFromSamples(u, session.units[i]!));
+  const cpu = await cpuInfo();
+  const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
+  const threads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT")
+    ? "threads available"
+    : "1 thread";
+  const command = `deno task profile ${args.join(" ")}`;
+  const info = {
+    name,
+    device: cpu.device,
+    runtimeVersion: `${tf.version_core} (XNNPACK, ${simd}, ${threads}), Deno ${Deno.version.deno}`,
+    date: new Date().toISOString().slice(0, 10),
+    clockHz: cpu.clockHz ?? 1e9,
+    clockSource: cpu.clockHz
+      ? "/proc/cpuinfo cpu MHz"
+      : "nominal 1 GHz (no cpu MHz in /proc/cpuinfo)",
+    reps,
+    warmup,
+    burst,
+    models: v.model,
+    widths,
+    command,
+    load:
+      `1-min load average ${loadBefore} before, ${loadNow()} after, ${navigator.hardwareConcurrency} cores`,
+  };
+  const draft = buildLocalProfile(rows, info);
+  const cal = calibrateOverhead(draft, networks, session.networks.map((s) => Math.min(...s)));
+  for (const p of cal.points) {
+    console.error(
+      `  ${p.network.padEnd(22)} measured ${p.measuredMs.toFixed(3)} ms, rows sum ` +
+        `${p.predictedMs.toFixed(3)} ms over ${p.layers} layers`,
+    );
+  }
+  console.error(
+    `in-network overhead: ${(1000 * cal.overheadMs).toFixed(2)} us per layer + ` +
+      `${(1e6 * cal.perElementMs).toFixed(3)} ns per output element`,
+  );
+  const profile = buildLocalProfile(addOverhead(rows, cal), {
+    ...info,
+    calibration: { ...cal, on: cal.points.map((p) => p.network) },
+  });
+  await Deno.writeTextFile(v.out, formatProfile(profile));
+  return v.out;
+}
+
+/** Runs the command; returns the exit code (0 ok, 2 bad input). */
+export async function main(args: readonly string[]): Promise<number> {
+  try {
+    const out = args[0] === "import" ? await runImport(args.slice(1)) : await runMeasure(args);
+    console.log(`wrote ${out}`);
+    return 0;
+  } catch (e) {
+    const known = e instanceof ProfileUsageError || e instanceof MeasurementsCsvError ||
+      e instanceof ProfileError || e instanceof RangeError || e instanceof TypeError ||
+      e instanceof ModelLoadError || e instanceof UnsupportedLayerError;
+    if (!known) throw e;
+    console.error(`tailor profile: ${(e as Error).message.replace(/\s*\n\s*/g, "; ")}`);
+    return 2;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
