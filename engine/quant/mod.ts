@@ -1,7 +1,8 @@
 /**
  * Quantization building blocks: PyTorch-exact fake quantization (straight-through),
  * integer quantize/dequantize for export, LSQ, calibration observers (min-max,
- * percentile, MSE), data-free ranges from batch norm, and batch-norm folding.
+ * percentile, MSE), data-free ranges from batch norm, batch-norm folding, and the entry
+ * points: post-training quantization (`quantize`) and QAT / fine-tuning (`qatFineTune`).
  *
  * @module
  */
@@ -56,3 +57,34 @@ export {
   type LayerWeights,
 } from "./bn_fold.ts";
 export { type FoldBlocker, type FoldDecision, planBatchNormFolding } from "./fold_plan.ts";
+export { foldBatchNorms, foldMasks, type FoldResult } from "./fold_model.ts";
+export { activationTargets, choiceOf, uniformConfig, weightTargets } from "./act_targets.ts";
+export { type DataFreeOptions, dataFreeRanges, DEFAULT_INPUT_RANGE } from "./data_free.ts";
+export {
+  type ActivationObserverKind,
+  activationQParamsFromRange,
+  calibrateActivations,
+  createObserver,
+  type WeightObserverKind,
+  weightQParams,
+} from "./calibrate.ts";
+export {
+  DEFAULT_EVAL_BATCH,
+  evaluateGraph,
+  type EvaluateGraphOptions,
+  type GraphEvalResult,
+} from "./evaluate_graph.ts";
+export {
+  type CalibrationMode,
+  type CalibrationOptions,
+  quantize,
+  type QuantizedModel,
+  type QuantizeOptions,
+} from "./ptq.ts";
+export {
+  DEFAULT_QAT_BATCH,
+  DEFAULT_QAT_LR,
+  qatFineTune,
+  type QatOptions,
+  type QatResult,
+} from "./qat.ts";

@@ -1,0 +1,250 @@
+/**
+ * `quant`: Fashion-MNIST test accuracy of the compressed zoo models against float, per
+ * model and mode: uniform W8A8 PTQ (target drop <= 0.3 points), data-free W8A8 (<= 0.5),
+ * W4A8 PTQ with per-channel MSE calibration (<= 1.5), W4A8 after QAT (<= 0.5), pruned to
+ * half the MACs by L1 (dependency-aware) and fine-tuned (<= 1.0), and the data-free
+ * redundancy merge at its natural ratio (reported). Needs the trained zoo weights.
+ *
+ * @module
+ */
+import { errorRecord } from "./record.ts";
+import type { BenchRecord } from "./record.ts";
+import type { Suite } from "./suite.ts";
+
+/** The models this suite measures by default. */
+export const QUANT_MODELS = ["resnet8", "mobilenet-tiny"] as const;
+
+/** The modes, with their accuracy-drop targets in points (`null`: report only). */
+export const QUANT_MODES = {
+  "ptq-w8a8": 0.3,
+  "datafree-w8a8": 0.5,
+  "ptq-w4a8-mse": 1.5,
+  "qat-w4a8": 0.5,
+  "prune-l1-half": 1.0,
+  "red-merge": null,
+} as const;
+
+/** A mode name. */
+export type QuantMode = keyof typeof QUANT_MODES;
+
+/** Options of {@linkcode benchQuant}; every limit defaults to the full protocol. */
+export interface QuantBenchOptions {
+  /** @default {@linkcode QUANT_MODELS} */
+  readonly models?: readonly string[];
+  /** @default every mode */
+  readonly modes?: readonly QuantMode[];
+  /** Calibration images (from the training set, seeded shuffle). @default 1024 */
+  readonly calibrationSize?: number;
+  /** Test images (first N of the 10k test set). @default all */
+  readonly testLimit?: number;
+  /** Training images used by QAT / fine-tuning (first N). @default all 60k */
+  readonly trainLimit?: number;
+  /** QAT epochs. @default 1 */
+  readonly qatEpochs?: number;
+  /** Fine-tuning epochs after pruning. @default 1 */
+  readonly finetuneEpochs?: number;
+  /** QAT peak learning rate. @default 2e-4 */
+  readonly qatLr?: number;
+  /** Fine-tuning peak learning rate after pruning. @default 1e-3 */
+  readonly finetuneLr?: number;
+  /** Progress lines. */
+  readonly log?: (line: string) => void;
+}
+
+type Result = { accuracy: number; extra?: Record<string, unknown> };
+
+/**
+ * Runs the suite; a failing case yields records with `value: null` and `error`.
+ *
+ * @example
+ * ```ts ignore
+ * const records = await benchQuant({ modes: ["ptq-w8a8"], testLimit: 2000 });
+ * ```
+ */
+export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRecord[]> {
+  const { initBackend, tf } = await import("../engine/backend.ts");
+  const { loadFashionMnist } = await import("../engine/data/fashion_mnist.ts");
+  const { batches } = await import("../engine/data/batches.ts");
+  const { resolveModel } = await import("../engine/models/load.ts");
+  const { graphFromLayersModel } = await import("../engine/models/from_layers.ts");
+  const ex = await import("../engine/exec/mod.ts");
+  const { quantize } = await import("../engine/quant/ptq.ts");
+  const { qatFineTune } = await import("../engine/quant/qat.ts");
+  const { uniformConfig } = await import("../engine/quant/act_targets.ts");
+  const { evaluateGraph } = await import("../engine/quant/evaluate_graph.ts");
+  const { mergeRedundant, pruneToRatio, surgery, graphMacs } = await import(
+    "../engine/prune/mod.ts"
+  );
+  const log = opts.log ?? (() => {});
+  await initBackend("wasm");
+  const test = await loadFashionMnist("test", opts.testLimit ? { limit: opts.testLimit } : {});
+  const train = await loadFashionMnist("train", opts.trainLimit ? { limit: opts.trainLimit } : {});
+  const calSize = opts.calibrationSize ?? 1024;
+  const calibration = () =>
+    [...batches(train, { batchSize: 256, seed: 7 })].slice(0, Math.ceil(calSize / 256)).map(
+      (b) => tf.tensor4d(b.x, [b.size, 28, 28, 1]),
+    );
+  const modes = opts.modes ?? (Object.keys(QUANT_MODES) as QuantMode[]);
+  const limits = {
+    testImages: test.n,
+    trainImages: train.n,
+    calibrationImages: calSize,
+    qatEpochs: opts.qatEpochs ?? 1,
+    finetuneEpochs: opts.finetuneEpochs ?? 1,
+    backend: "wasm",
+  };
+  const records: BenchRecord[] = [];
+  for (const name of opts.models ?? QUANT_MODELS) {
+    let model: Awaited<ReturnType<typeof resolveModel>>;
+    try {
+      model = await resolveModel(name);
+    } catch (e) {
+      for (const mode of modes) {
+        const key = { suite: "quant", case: `${name}/${mode}`, unit: "points" };
+        records.push(errorRecord({ ...key, metric: "accuracy_drop_points" }, e));
+      }
+      continue;
+    }
+    const graph = graphFromLayersModel(model);
+    const weights = ex.weightsFromLayersModel(model, graph);
+    const settings = ex.execSettingsFromLayersModel(model);
+    model.dispose();
+    const float = evaluateGraph(graph, weights, test).accuracy;
+    log(`quant ${name}: float accuracy ${(100 * float).toFixed(2)}%`);
+    const progress =
+      (mode: string) => (p: { step: number; stepsPerEpoch: number; loss: number }) => {
+        if (p.step % 100 === 0) {
+          log(`  ${mode} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)}`);
+        }
+      };
+    const ptq = (
+      bits: { wbits: number; abits: number },
+      data: boolean,
+      observer: "minmax" | "mse",
+    ) => {
+      const cal = data ? calibration() : undefined;
+      const q = quantize(graph, weights, uniformConfig(graph, bits), {
+        calibration: { observer, ...(cal ? { data: cal } : {}) },
+      });
+      try {
+        return { accuracy: q.evaluate(test).accuracy };
+      } finally {
+        q.dispose();
+        if (cal) tf.dispose(cal);
+      }
+    };
+    const run: Record<QuantMode, () => Promise<Result>> = {
+      "ptq-w8a8": () => Promise.resolve(ptq({ wbits: 8, abits: 8 }, true, "minmax")),
+      "datafree-w8a8": () => Promise.resolve(ptq({ wbits: 8, abits: 8 }, false, "minmax")),
+      "ptq-w4a8-mse": () => Promise.resolve(ptq({ wbits: 4, abits: 8 }, true, "mse")),
+      "qat-w4a8": async () => {
+        const w = ex.cloneWeights(weights);
+        const config = uniformConfig(graph, { wbits: 4, abits: 8 });
+        try {
+          const r = await qatFineTune(graph, w, config, {
+            train,
+            epochs: limits.qatEpochs,
+            lr: opts.qatLr ?? 2e-4,
+            settings,
+            onProgress: progress("qat"),
+          });
+          const q = quantize(graph, w, config, { activations: r.activations });
+          const accuracy = q.evaluate(test).accuracy;
+          q.dispose();
+          return { accuracy, extra: { trainLoss: r.history.at(-1)?.loss, steps: r.steps } };
+        } finally {
+          ex.disposeWeights(w);
+        }
+      },
+      "prune-l1-half": async () => {
+        const pruned = pruneToRatio(graph, weights, { criterion: "l1", macsRatio: 0.5 });
+        const small = surgery(graph, weights, pruned.masks);
+        try {
+          const before = evaluateGraph(small.graph, small.weights, test).accuracy;
+          const float32 = uniformConfig(small.graph, { wbits: 32, abits: 32 });
+          const r = await qatFineTune(small.graph, small.weights, float32, {
+            train,
+            epochs: limits.finetuneEpochs,
+            lr: opts.finetuneLr ?? 1e-3,
+            settings,
+            onProgress: progress("finetune"),
+          });
+          return {
+            accuracy: evaluateGraph(small.graph, small.weights, test).accuracy,
+            extra: {
+              macsRatio: pruned.macs.after / pruned.macs.before,
+              accuracyBeforeFinetune: 100 * before,
+              steps: r.steps,
+            },
+          };
+        } finally {
+          ex.disposeWeights(small.weights);
+        }
+      },
+      "red-merge": () => {
+        const merged = mergeRedundant(graph, weights);
+        try {
+          const accuracy = evaluateGraph(merged.graph, merged.weights, test).accuracy;
+          return Promise.resolve({
+            accuracy,
+            extra: { macsRatio: graphMacs(merged.graph) / graphMacs(graph), ...merged.ratio },
+          });
+        } finally {
+          ex.disposeWeights(merged.weights);
+        }
+      },
+    };
+    for (const mode of modes) {
+      const key = { suite: "quant", case: `${name}/${mode}` };
+      const target = QUANT_MODES[mode];
+      const start = performance.now();
+      try {
+        const { accuracy, extra } = await run[mode]();
+        const seconds = (performance.now() - start) / 1000;
+        const drop = 100 * (float - accuracy);
+        const common = { peer: null, peerValue: null, ratio: null, float: 100 * float };
+        const info = {
+          ...extra,
+          ...limits,
+          target,
+          seconds,
+          meetsTarget: target === null ? null : drop <= target,
+        };
+        log(
+          `quant ${key.case}: accuracy ${(100 * accuracy).toFixed(2)}% drop ${
+            drop.toFixed(2)
+          } points (${seconds.toFixed(0)} s)`,
+        );
+        records.push({
+          ...info,
+          ...key,
+          metric: "accuracy_drop_points",
+          unit: "points",
+          value: drop,
+          ...common,
+        });
+        records.push({
+          ...info,
+          ...key,
+          metric: "accuracy",
+          unit: "percent",
+          value: 100 * accuracy,
+          ...common,
+        });
+      } catch (e) {
+        log(`quant ${key.case}: failed: ${e instanceof Error ? e.message : e}`);
+        records.push(errorRecord({ ...key, metric: "accuracy_drop_points", unit: "points" }, e));
+      }
+    }
+    ex.disposeWeights(weights);
+  }
+  return records;
+}
+
+/** The suite for `bench/suites.ts` (`--models` selects models; slow, so not in `all`). */
+export const quantSuite: Suite = {
+  name: "quant",
+  description: "accuracy drop of PTQ / data-free / W4A8 / QAT / pruning / merge vs float",
+  inAll: false,
+  run: (o) => benchQuant({ ...(o.cases ? { models: o.cases } : {}), log: o.log }),
+};
