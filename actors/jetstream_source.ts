@@ -26,7 +26,7 @@ export const PULL_RETRY_MS = 250;
 /** Options of {@linkcode jetStreamJobSource}. */
 export interface JetStreamJobSourceOptions extends JobStreamOptions {
   readonly subjects: Subjects;
-  /** Period of progress acks while a job runs. @default a third of the ack wait */
+  /** Period of progress acks while a job runs. @default a third of the consumer's ack wait */
   readonly workingEveryMs?: number;
   /** How long one pull waits for a job (>= 1000). @default DEFAULT_PULL_EXPIRES_MS */
   readonly pullExpiresMs?: number;
@@ -51,7 +51,10 @@ export async function jetStreamJobSource(
   const { names } = await ensureJobStreams(bus, options.subjects, options);
   const js = jetstream(bus.connection);
   const consumer = await js.consumers.get(names.stream, names.consumer);
-  const ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+  // The consumer may have been created by another process with another ack wait: keep
+  // the running jobs alive at the pace of the one the server actually applies.
+  const applied = (await consumer.info(true)).config.ack_wait;
+  const ackWaitMs = applied ? applied / 1_000_000 : options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
   const workingEveryMs = options.workingEveryMs ?? Math.max(100, ackWaitMs / 3);
   const expires = Math.max(1000, options.pullExpiresMs ?? DEFAULT_PULL_EXPIRES_MS);
   const onError = options.onError ?? (() => {});
@@ -96,7 +99,8 @@ export async function jetStreamJobSource(
         }
         settle(() => m.ack());
       },
-      reject: (reason) => settle(() => m.term(reason)),
+      // No reason on the wire: servers before 2.10 ignore `+TERM <reason>` and redeliver.
+      reject: () => settle(() => m.term()),
       giveBack: () => settle(() => m.nak()),
     };
   };

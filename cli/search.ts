@@ -1,7 +1,7 @@
 /**
  * `deno task search [--model NAME|DIR] [--profile NAME|FILE] [--budget SPEC]...
  * [--strategy dnas|mckp|evolution|random|exhaustive] [--data-free] [--seed S] [--out DIR]
- * [--workers N] [--nats URL] [--data DIR] [--calibration N] [--finetune-steps N]
+ * [--run ID] [--workers N] [--nats URL] [--data DIR] [--calibration N] [--finetune-steps N]
  * [--test-limit N] [--compare-uniform N] [--force]`
  *
  * Tailors a trained network to a hardware profile under budgets and writes `DIR/result.json`,
@@ -35,7 +35,7 @@ import { createSearchProgress } from "./search_progress.ts";
 /** Usage text. */
 export const SEARCH_USAGE = "usage: deno task search [--model NAME|DIR] [--profile NAME|FILE] " +
   "[--budget KIND=VALUE[,VALUE...]]... [--strategy dnas|mckp|evolution|random|exhaustive] " +
-  "[--data-free] [--seed S] [--out DIR] [--workers N] [--nats URL] [--data DIR] " +
+  "[--data-free] [--seed S] [--out DIR] [--run ID] [--workers N] [--nats URL] [--data DIR] " +
   "[--calibration N] [--finetune-steps N] [--test-limit N] [--compare-uniform N] [--force]";
 
 function runId(seed: number): string {
@@ -58,6 +58,7 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
   const f = parseFlags(Deno.args, {
     ...NATS_FLAGS,
     resume: { type: "string" },
+    run: { type: "string" },
     model: { type: "string" },
     profile: { type: "string" },
     budget: { type: "string", multiple: true },
@@ -105,7 +106,13 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
   const compareUniform = intFlag(f["compare-uniform"], "compare-uniform", { fallback: 1 })!;
   if (mode.coordinator && !f.nats) throw new UsageError("deno task coordinator needs --nats URL");
   if (f.resume && !mode.coordinator) throw new UsageError("--resume is for deno task coordinator");
-  let run = f.resume ?? runId(spec.seed);
+  if (f.resume && f.run) throw new UsageError("--run and --resume exclude each other");
+  let run = f.resume ?? f.run ?? runId(spec.seed);
+  try {
+    createSubjects().events(run); // one subject token
+  } catch (e) {
+    throw new UsageError((e as Error).message, { cause: e });
+  }
   let out = f.out ?? `runs/${run}`;
   let compare = compareUniform;
   const bus: Bus = f.nats
