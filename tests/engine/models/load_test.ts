@@ -97,3 +97,9 @@ Deno.test("resolveModel() loads a directory and rejects what is neither name nor
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("resolveModel() loads a zoo name from the shipped zoo/ weights", async () => {
+  const model = await resolveModel("cnn-s");
+  assert.equal(model.name, "cnn-s");
+  assert.equal(model.countParams(), 421_642);
+});
