@@ -5,10 +5,12 @@
  *
  * @module
  */
+import { quantSuite } from "./quant.ts";
 import type { Suite } from "./suite.ts";
 import { busSuite } from "./suites/bus.ts";
 import { costSuite } from "./suites/cost.ts";
 import { scaleSuite } from "./suites/scale.ts";
+import { searchSuite } from "./suites/search.ts";
 import { selftestSuite } from "./suites/selftest.ts";
 import { trainSuite } from "./suites/train.ts";
 
@@ -18,6 +20,8 @@ export const SUITES: readonly Suite[] = [
   costSuite,
   busSuite,
   scaleSuite,
+  quantSuite,
+  searchSuite,
   selftestSuite,
 ];
 

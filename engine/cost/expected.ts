@@ -47,6 +47,11 @@ export function expectedCost(
     const q = new Map<number, tf.Tensor2D>();
     const widthDist = (s: number): tf.Tensor2D => {
       let t = q.get(s);
+      if (!t && table.widthCount[s] === 1) {
+        // One width: the whole distribution sits on it (tf.oneHot needs depth >= 2).
+        t = tf.reshape(tf.sum(rows[s]!), [1, 1]) as tf.Tensor2D;
+        q.set(s, t);
+      }
       if (!t) {
         const onehot = tf.oneHot(
           tf.tensor1d(table.widthIndex[s]!, "int32"),

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../../../engine/backend.ts";
 import { expectedCost } from "../../../engine/cost/expected.ts";
+import { loadProfile } from "../../../engine/profile/load.ts";
+import { graphFromLayersModel } from "../../../engine/models/from_layers.ts";
+import { buildZooModel } from "../../../engine/models/zoo.ts";
 import { networkCost } from "../../../engine/cost/network.ts";
 import { crossOptions } from "../../../engine/cost/options.ts";
 import { buildCostTable, COST_KINDS, tableCost } from "../../../engine/cost/table.ts";
@@ -130,4 +133,25 @@ Deno.test("expectedCost() passes non-zero gradients to the logits", () => {
 Deno.test("expectedCost() rejects probability vectors of the wrong size", () => {
   const table = buildCostTable(oneConvGraph, tinyProfile(), { layers: {} });
   assert.throws(() => expectedCost(table, [tf.tensor1d([0.5, 0.5])], "latency"), RangeError);
+});
+
+Deno.test("expectedCost() handles a producer with a single width (no one-hot of depth 1)", async () => {
+  await initBackend();
+  const model = buildZooModel("cnn-s", { seed: 1 });
+  const graph = graphFromLayersModel(model);
+  model.dispose();
+  const profile = await loadProfile("cortex-m7-stm32h743");
+  const one = { wbits: 8, abits: 8, width: 1 };
+  const layers = Object.fromEntries(
+    graph.nodes.filter((n) => n.op === "conv2d" || n.op === "dense").map((n) => [n.name, [one, {
+      ...one,
+      wbits: 4,
+    }]]),
+  );
+  const table = buildCostTable(graph, profile, { layers });
+  const probs = table.layers.map(() => tf.tensor1d([0.5, 0.5]));
+  const e = expectedCost(table, probs, "flash");
+  const got = e.dataSync()[0]!;
+  tf.dispose([e, ...probs]);
+  assert.ok(Number.isFinite(got) && got > 0, `expected flash ${got}`);
 });
