@@ -104,15 +104,37 @@ export function layersModelFromGraph(
   weights: Weights,
   settings?: ExecSettings,
 ): tf.LayersModel {
-  const first = graph.nodes[0]!;
+  const model = buildLayersModel(graph, settings);
+  applyWeightsToLayersModel(weights, model);
+  return model;
+}
+
+/**
+ * A LayersModel with the graph's topology and fresh (random) weights; throws a RangeError
+ * for a graph whose first node is not the input, whose node reads a later node, or whose
+ * output is missing.
+ */
+export function buildLayersModel(graph: Graph, settings?: ExecSettings): tf.LayersModel {
+  const first = graph.nodes[0];
+  if (first?.op !== "input") {
+    throw new RangeError(`Cannot build graph "${graph.name}": its first node is not the input`);
+  }
   const input = tf.input({ shape: [...first.outShape], name: first.name });
   const values = new Map<string, SymT>([[first.name, input]]);
   for (const node of graph.nodes.slice(1)) {
-    const xs = node.inputs.map((n) => values.get(n)!);
-    const y = layerOf(node, settings).apply(xs.length === 1 ? xs[0]! : xs) as SymT;
+    const xs = node.inputs.map((n) => {
+      const v = values.get(n);
+      if (v === undefined) {
+        throw new RangeError(`Cannot build layer "${node.name}": input "${n}" comes later`);
+      }
+      return v;
+    });
+    const y = layerOf(node, settings).apply(node.op === "add" ? xs : xs[0]!) as SymT;
     values.set(node.name, y);
   }
-  const model = tf.model({ inputs: input, outputs: values.get(graph.output)!, name: graph.name });
-  applyWeightsToLayersModel(weights, model);
-  return model;
+  const output = values.get(graph.output);
+  if (output === undefined) {
+    throw new RangeError(`Cannot build graph "${graph.name}": no output node "${graph.output}"`);
+  }
+  return tf.model({ inputs: input, outputs: output, name: graph.name });
 }
