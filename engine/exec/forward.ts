@@ -73,6 +73,32 @@ function runNode(
     return w === undefined || hook === undefined ? w : hook(node, name, w);
   };
   const x = xs[0]!;
+  if (node.op === "batchnorm" && training) {
+    const { y, stats } = ops.batchNorm(node, x, read, true);
+    if (stats && opts.bnUpdates) {
+      opts.bnUpdates.push({
+        layer: node.name,
+        mean: tf.keep(stats.mean) as tf.Tensor1D,
+        variance: tf.keep(stats.variance) as tf.Tensor1D,
+      });
+    }
+    return y;
+  }
+  if (node.op === "dropout" && training) return dropout(node, x, opts);
+  return inferNode(node, xs, read);
+}
+
+/**
+ * One node in inference mode (batch norm with moving statistics, dropout as identity),
+ * reading its weights through `read`. Shared by {@linkcode forward} and the sensitivity
+ * scans that re-run only a suffix of the graph.
+ */
+export function inferNode(
+  node: GraphNode,
+  xs: readonly tf.Tensor[],
+  read: (name: WeightName) => tf.Tensor | undefined,
+): tf.Tensor {
+  const x = xs[0]!;
   switch (node.op) {
     case "input":
       return x;
@@ -82,30 +108,21 @@ function runNode(
       return ops.depthwise(node, x as tf.Tensor4D, read);
     case "dense":
       return ops.dense(node, x as tf.Tensor2D, read);
-    case "batchnorm": {
-      const { y, stats } = ops.batchNorm(node, x, read, training);
-      if (stats && opts.bnUpdates) {
-        opts.bnUpdates.push({
-          layer: node.name,
-          mean: tf.keep(stats.mean) as tf.Tensor1D,
-          variance: tf.keep(stats.variance) as tf.Tensor1D,
-        });
-      }
-      return y;
-    }
+    case "batchnorm":
+      return ops.batchNorm(node, x, read, false).y;
     case "activation":
       return ops.activate(x, node.activation);
     case "maxpool":
     case "avgpool":
       return ops.pool(node, x as tf.Tensor4D);
     case "add":
-      return ops.add(xs);
+      return ops.add([...xs]);
     case "flatten":
       return ops.flatten(x);
     case "gap":
       return ops.gap(x);
     case "dropout":
-      return training ? dropout(node, x, opts) : x;
+      return x;
   }
 }
 

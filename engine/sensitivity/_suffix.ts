@@ -7,7 +7,7 @@
  * @module
  */
 import { tf } from "../backend.ts";
-import * as ops from "../exec/_ops.ts";
+import { inferNode } from "../exec/forward.ts";
 import type { WeightName, Weights } from "../exec/weights.ts";
 import type { Graph, GraphNode } from "../models/ir.ts";
 import { fakeQuant } from "../quant/fake_quant.ts";
@@ -33,32 +33,7 @@ function runNode(node: GraphNode, xs: tf.Tensor[], weights: Weights, v?: Variant
   const mine = v?.layer === node.name ? v.replace : undefined;
   const read = (name: WeightName): tf.Tensor | undefined =>
     mine?.[name] ?? weights[node.name]?.[name];
-  const x = xs[0]!;
-  switch (node.op) {
-    case "input":
-      return x;
-    case "conv2d":
-      return ops.conv2d(node, x as tf.Tensor4D, read);
-    case "depthwise":
-      return ops.depthwise(node, x as tf.Tensor4D, read);
-    case "dense":
-      return ops.dense(node, x as tf.Tensor2D, read);
-    case "batchnorm":
-      return ops.batchNorm(node, x, read, false).y;
-    case "activation":
-      return ops.activate(x, node.activation);
-    case "maxpool":
-    case "avgpool":
-      return ops.pool(node, x as tf.Tensor4D);
-    case "add":
-      return ops.add(xs);
-    case "flatten":
-      return ops.flatten(x);
-    case "gap":
-      return ops.gap(x);
-    case "dropout":
-      return x;
-  }
+  return inferNode(node, xs, read);
 }
 
 function run(
