@@ -12,7 +12,8 @@ import { initBackend } from "../engine/backend.ts";
 import { FASHION_MNIST_DIR, loadFashionMnist } from "../engine/data/fashion_mnist.ts";
 import { saveLayersModel } from "../engine/models/load.ts";
 import { buildZooModel, isZooName, ZOO_NAMES } from "../engine/models/zoo.ts";
-import { DEFAULT_BATCH_SIZE, evaluate, trainModel } from "../engine/train.ts";
+import { DEFAULT_BATCH_SIZE, evaluate, trainModel, type TrainOptions } from "../engine/train.ts";
+import { trainDataParallel } from "../engine/train/data_parallel.ts";
 import { DEFAULT_LR } from "../engine/train/schedule.ts";
 import { intFlag, numberFlag, parseFlags, requireFlag, runCli, UsageError } from "./args.ts";
 import { createProgressBar } from "./progress.ts";
@@ -22,7 +23,7 @@ import { commitDir, prepareOutDir } from "./out_dir.ts";
 export const TRAIN_USAGE =
   "usage: deno task train --model NAME --epochs E --out DIR [--limit N] [--seed S] " +
   "[--data DIR] [--batch-size B] [--lr LR] [--shift PX] [--no-flip] [--label-smoothing X] " +
-  "[--test-limit N] [--force]";
+  "[--test-limit N] [--workers W] [--force]";
 
 async function main(): Promise<void> {
   const f = parseFlags(Deno.args, {
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     shift: { type: "string" },
     "no-flip": { type: "boolean" },
     "label-smoothing": { type: "string" },
+    workers: { type: "string" },
     force: { type: "boolean" },
     help: { type: "boolean" },
   });
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
     max: 0.5,
     allowZero: true,
   });
+  const workers = intFlag(f.workers, "workers", { min: 1, fallback: 1 })!;
   const dataDir = f.data ?? FASHION_MNIST_DIR;
   const tmp = await prepareOutDir(out, { force: f.force ?? false });
   const onSignal = () => {
@@ -89,7 +92,10 @@ async function main(): Promise<void> {
     const model = buildZooModel(name, { seed });
     const bar = createProgressBar();
     const cpu0 = process.cpuUsage();
-    const result = await trainModel(model, train, {
+    const train_ = workers > 1
+      ? (opts: TrainOptions) => trainDataParallel(model, train, { ...opts, workers })
+      : (opts: TrainOptions) => trainModel(model, train, opts);
+    const result = await train_({
       epochs,
       batchSize,
       seed,
@@ -113,6 +119,7 @@ async function main(): Promise<void> {
       trainExamples: train.n,
       testExamples: test.n,
       batchSize,
+      workers,
       lr,
       shift,
       flip: !f["no-flip"],
