@@ -38,6 +38,11 @@ export { graphFromLayersModel, UnsupportedLayerError } from "./engine/models/fro
 export { buildZooModel, ZOO_NAMES, type ZooName } from "./engine/models/zoo.ts";
 export { loadLayersModel, resolveModel, saveLayersModel } from "./engine/models/load.ts";
 export { evaluate, trainModel } from "./engine/train.ts";
+export {
+  type DataParallelOptions,
+  ParallelTrainingError,
+  trainDataParallel,
+} from "./engine/train/data_parallel.ts";
 export { forward } from "./engine/exec/forward.ts";
 export { type Weights, weightsFromLayersModel } from "./engine/exec/weights.ts";
 

@@ -15,12 +15,32 @@ import { DEFAULT_SCHEDULE, learningRateAt } from "./schedule.ts";
 import type { FromWorker, SharedDataset, ToWorker } from "./parallel_protocol.ts";
 import type { EpochRecord, TrainOptions, TrainResult } from "../train.ts";
 
-/** A worker replica failed; the message is the worker's own. */
+/**
+ * A worker replica failed or the replicas disagree at the end; the message names the worker.
+ *
+ * @example
+ * ```ts ignore
+ * try {
+ *   await trainDataParallel(model, trainSet, { epochs: 1, workers: 2 });
+ * } catch (e) {
+ *   if (e instanceof ParallelTrainingError) console.error(e.message);
+ * }
+ * ```
+ */
 export class ParallelTrainingError extends Error {
   override name = "ParallelTrainingError";
 }
 
-/** Options of {@linkcode trainDataParallel}. */
+/**
+ * Options of {@linkcode trainDataParallel}: those of `trainModel` plus the worker count.
+ *
+ * @example
+ * ```ts
+ * import type { DataParallelOptions } from "./data_parallel.ts";
+ * const options: DataParallelOptions = { epochs: 7, batchSize: 64, workers: 2 };
+ * console.assert(options.batchSize! % options.workers === 0);
+ * ```
+ */
 export interface DataParallelOptions extends TrainOptions {
   /** Number of Web Worker replicas; must divide the batch size. */
   readonly workers: number;
