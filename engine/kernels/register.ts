@@ -6,7 +6,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchMatMulWithoutTransposes } from "./batch_mat_mul.ts";
-import { clipByValueGradConfig, clipByValueGradientConfig } from "./clip_by_value_grad.ts";
+import { batchNormTrainConfigs } from "./batch_norm_train.ts";
+import {
+  clipByValueGradConfig,
+  clipByValueGradientConfig,
+  relu6GradientConfig,
+} from "./clip_by_value_grad.ts";
 import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2DBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { depthwiseConv2dBackpropFilterConfig } from "./depthwise_conv2d_backprop_filter.ts";
@@ -22,10 +27,14 @@ export const MISSING_WASM_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseConv2dBackpropFilterConfig,
   depthwiseConv2dBackpropInputConfig,
   clipByValueGradConfig,
+  ...batchNormTrainConfigs,
 ];
 
 /** Gradients replacing tfjs-core's (they use the fused kernels on wasm, the composite elsewhere). */
-export const FASTER_GRADIENTS: readonly tf.GradConfig[] = [clipByValueGradientConfig];
+export const FASTER_GRADIENTS: readonly tf.GradConfig[] = [
+  clipByValueGradientConfig,
+  relu6GradientConfig,
+];
 
 /** Replacements for wasm kernels that exist but are slow. */
 export const FASTER_WASM_KERNELS: readonly tf.KernelConfig[] = [

@@ -9,6 +9,7 @@
  * @module
  */
 import { tf } from "../backend.ts";
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "../kernels/batch_norm_train.ts";
 import type { Rng } from "../rng.ts";
 
 type Layer = tf.layers.Layer;
@@ -42,6 +43,9 @@ function movingAverage(variable: LayerVariable, value: tf.Tensor, momentum: numb
 function batchNormTraining(bn: BatchNormFields, x: tf.Tensor): tf.Tensor {
   const channels = x.shape[x.rank - 1]!;
   const m = x.size / channels;
+  if (x.dtype === "float32" && tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) !== undefined) {
+    return fusedBatchNormTraining(bn, x, m, channels);
+  }
   // Column sums as [1, m] x [m, c] products: much faster than reductions on wasm.
   const colSum = (t: tf.Tensor, scale: number) => tf.matMul(tf.fill([1, m], scale), t);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -69,6 +73,38 @@ function batchNormTraining(bn: BatchNormFields, x: tf.Tensor): tf.Tensor {
       return [dx, dGamma, dBeta];
     };
     return { value, gradFunc };
+  });
+  return op(x, bn.gamma.read(), bn.beta.read());
+}
+
+/** {@linkcode batchNormTraining} through the fused kernels of `batch_norm_train.ts`. */
+function fusedBatchNormTraining(
+  bn: BatchNormFields,
+  x: tf.Tensor,
+  m: number,
+  channels: number,
+): tf.Tensor {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xIn, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const flat = tf.reshape(xIn, [m, channels]);
+    const [y, xhat, mean, variance, rstd] = tf.engine().runKernel(
+      BATCH_NORM_TRAIN,
+      { x: flat, gamma, beta },
+      { epsilon: bn.epsilon },
+    ) as tf.Tensor[];
+    movingAverage(bn.movingMean, mean!, bn.momentum);
+    movingAverage(bn.movingVariance, variance!, bn.momentum);
+    save([xhat!, rstd!, gamma]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sr, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const [dx, dGamma, dBeta] = tf.engine().runKernel(
+        BATCH_NORM_TRAIN_GRAD,
+        { dy: tf.reshape(dy, [m, channels]), xhat: sx, rstd: sr, gamma: sg },
+        {},
+      ) as tf.Tensor[];
+      return [tf.reshape(dx!, dy.shape), dGamma!, dBeta!];
+    };
+    return { value: tf.reshape(y!, xIn.shape), gradFunc };
   });
   return op(x, bn.gamma.read(), bn.beta.read());
 }

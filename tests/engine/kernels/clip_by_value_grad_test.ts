@@ -40,3 +40,20 @@ Deno.test("the fused ClipByValue gradient kernel rejects mismatched shapes", asy
   );
   tf.dispose([x, dy]);
 });
+
+Deno.test("the Relu6 gradient on wasm matches cpu: dy where 0 < x <= 6", async () => {
+  const compute = () => {
+    // Values on a 0.5 grid over [-2, 8), so 0 and 6 both occur.
+    const x = tf.round(tf.mul(tf.tensor(seeded([4, 9, 9, 3], 1), [4, 9, 9, 3]), 10)).mul(0.5).add(
+      3,
+    );
+    const dy = tf.tensor(seeded([4, 9, 9, 3], 2), [4, 9, 9, 3]);
+    return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu6(a), dy)))(x);
+  };
+  await assertMatchesCpu("relu6", compute);
+  await initBackend("wasm");
+  const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu6(a), tf.tensor1d([2, 3, 4, 5, 6]))))(
+    tf.tensor1d([-1, 0, 3, 6, 6.5]),
+  );
+  assert.deepEqual(Array.from(g.dataSync()), [0, 0, 4, 5, 0]);
+});
