@@ -7,6 +7,8 @@
  * Tailors a trained network to a hardware profile under budgets and writes `DIR/result.json`,
  * `DIR/model/` (the compressed model) and `DIR/report.html`. The coordinator and the
  * workers talk over an in-process bus (or NATS with `--nats`), exactly as in a cluster.
+ * Without `--nats`, the jobs run in `--workers N` Web Workers (default: one per core), each
+ * bridged onto the in-process bus; `--workers 0` runs one worker on the main thread instead.
  *
  * @module
  */
@@ -22,6 +24,7 @@ import { runStore } from "../actors/run_store.ts";
 import { createSubjects } from "../actors/protocol.ts";
 import { searchHandlers } from "../actors/search_handlers.ts";
 import { startWorker, type WorkerHandle } from "../actors/worker.ts";
+import { startWebWorkerPool, type WebWorkerPool } from "../actors/web_worker_pool.ts";
 import { initBackend } from "../engine/backend.ts";
 import { renderReport } from "../engine/search/report.ts";
 import { closeSessions } from "../engine/search/session.ts";
@@ -36,7 +39,10 @@ import { createSearchProgress } from "./search_progress.ts";
 export const SEARCH_USAGE = "usage: deno task search [--model NAME|DIR] [--profile NAME|FILE] " +
   "[--budget KIND=VALUE[,VALUE...]]... [--strategy dnas|mckp|evolution|random|exhaustive] " +
   "[--data-free] [--seed S] [--out DIR] [--run ID] [--workers N] [--nats URL] [--data DIR] " +
-  "[--calibration N] [--finetune-steps N] [--test-limit N] [--compare-uniform N] [--force]";
+  "[--calibration N] [--finetune-steps N] [--test-limit N] [--compare-uniform N] [--force]\n" +
+  "  --workers N  without --nats: N Web Workers run the jobs (default: one per core, " +
+  "navigator.hardwareConcurrency); 0: one worker on the main thread.\n" +
+  "               with --nats: N workers in this process (default 0: coordinator only).";
 
 function runId(seed: number): string {
   const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -101,8 +107,10 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
     if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message, { cause: e });
   }
-  const workers = intFlag(f.workers, "workers", { min: 0, fallback: f.nats ? 0 : 1 })!;
-  if (!f.nats && workers < 1) throw new UsageError("--workers must be at least 1 without --nats");
+  const workers = intFlag(f.workers, "workers", {
+    min: 0,
+    fallback: f.nats ? 0 : navigator.hardwareConcurrency,
+  })!;
   const compareUniform = intFlag(f["compare-uniform"], "compare-uniform", { fallback: 1 })!;
   if (mode.coordinator && !f.nats) throw new UsageError("deno task coordinator needs --nats URL");
   if (f.resume && !mode.coordinator) throw new UsageError("--resume is for deno task coordinator");
@@ -160,7 +168,8 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
     } catch { /* not ours to judge: the monitor reports garbage */ }
   });
   const handles: WorkerHandle[] = [];
-  for (let i = 0; i < workers; i++) {
+  let pool: WebWorkerPool | undefined; // without --nats: the jobs run in Web Workers
+  for (let i = 0; i < (f.nats ? workers : workers === 0 ? 1 : 0); i++) {
     const source = f.nats
       ? {
         source: await jetStreamJobSource(bus as Awaited<ReturnType<typeof connectFromFlags>>, {
@@ -177,6 +186,7 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
     }));
   }
   const t0 = performance.now();
+  let failed = false;
   try {
     console.error(
       `tailor: ${spec.model} on ${st.profile.name}, budgets ${
@@ -184,16 +194,27 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
       }, ` +
         `strategy ${spec.strategy}${spec.dataFree ? " (data-free)" : ""}, run ${run}`,
     );
-    const result = await coordinateSearch({
-      bus,
-      queue,
-      subjects,
-      run,
-      spec,
-      static: st,
-      exportDir: `${tmp}/model`,
-      compareUniform: compare,
-    });
+    if (!f.nats && workers > 0) {
+      pool = await startWebWorkerPool(bus, {
+        subjects,
+        workers,
+        idPrefix: run,
+        onError: (e) => console.error(`tailor: ${e.message}`),
+      });
+    }
+    const result = await Promise.race([
+      coordinateSearch({
+        bus,
+        queue,
+        subjects,
+        run,
+        spec,
+        static: st,
+        exportDir: `${tmp}/model`,
+        compareUniform: compare,
+      }),
+      ...(pool ? [pool.failure.then((e) => Promise.reject(e))] : []), // a crash ends the run
+    ]);
     const timings = { ...result.timings, total: (performance.now() - t0) / 1000 };
     const final = { ...result, timings };
     await Deno.writeTextFile(`${tmp}/result.json`, JSON.stringify(final, null, 2) + "\n");
@@ -217,6 +238,7 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
         `${timings.total.toFixed(0)} s`,
     );
   } catch (e) {
+    failed = true;
     view.done();
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     if ((e as Error).name === "BudgetInfeasibleError") {
@@ -226,6 +248,7 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
   } finally {
     events.unsubscribe();
     await Promise.all(handles.map((h) => h.drain()));
+    await pool?.drain(failed ? { timeoutMs: 0 } : {}); // after a failure, stop running jobs
     await bus.close();
     await closeSessions();
   }
