@@ -3,15 +3,17 @@
  *
  * The npm `@nats-io/transport-node` transport runs on Deno's `node:net` compatibility layer,
  * which costs several copies and event-loop hops per read; this one reads straight from a
- * `Deno.TcpConn` into large buffers that are handed to the client's parser without copying
- * (a large message cut by a read is completed in an aligned buffer of its own, see
- * `inbound_framer.ts`), and writes large frames as they are, small ones coalesced. Plain TCP only: TLS connections go
- * through the node transport (see `connectNats`).
+ * `Deno.TcpConn` into a large buffer, at most `READ_CHUNK_BYTES` at a time, and hands what it
+ * read to the client's parser without copying. A large message cut by a read is completed in
+ * an aligned buffer of its own (see `inbound_framer.ts`): the little that came with its header
+ * is copied there and the rest is read straight into it. Writes: large frames go out as they
+ * are, runs of small ones joined into one write (`sendMany` takes a whole flush at once).
+ * Plain TCP only: TLS connections go through the node transport (see `connectNatsBus`).
  *
  * @module
  */
 import { checkOptions, deferred, extractProtocolMessage, INFO } from "@nats-io/nats-core/internal";
-import { InboundFramer } from "./inbound_framer.ts";
+import { complete, InboundFramer } from "./inbound_framer.ts";
 import type {
   ConnectionOptions,
   Deferred,
@@ -22,8 +24,14 @@ import type {
 
 /** Size of each read buffer; reads fill it from the front until little room is left. @default 1 MiB */
 export const READ_BUFFER_BYTES = 1 << 20;
-/** A read buffer with less free room than this is replaced by a fresh one. @default 64 KiB */
-export const MIN_READ_ROOM = 64 << 10;
+/**
+ * Most bytes one read takes into the read buffer. Small, so that the part of a large message
+ * that comes with its header (and is copied into the message's own buffer) stays small: the
+ * rest of the message is read straight into that buffer. @default 64 KiB
+ */
+export const READ_CHUNK_BYTES = 64 << 10;
+/** Size of the buffer that receives the server's INFO. @default 64 KiB */
+export const INFO_BUFFER_BYTES = 64 << 10;
 
 /** Plain-TCP `Transport` for nats-core on `Deno.connect`. */
 export class DenoTcpTransport implements Transport {
@@ -34,7 +42,6 @@ export class DenoTcpTransport implements Transport {
   /** The error the transport closed with, if any. */
   closeError?: Error;
   #conn: Deno.TcpConn | null = null;
-  #buf = new Uint8Array(READ_BUFFER_BYTES);
   #first: Uint8Array | null = null;
   #done = false;
   #queue: Uint8Array[] = [];
@@ -71,19 +78,20 @@ export class DenoTcpTransport implements Transport {
   }
 
   async #peekInfo(conn: Deno.TcpConn): Promise<ServerInfo> {
+    const buf = new Uint8Array(INFO_BUFFER_BYTES);
     let filled = 0;
     while (true) {
-      const n = await conn.read(this.#buf.subarray(filled));
+      const n = await conn.read(buf.subarray(filled));
       if (n === null) throw new Error("socket closed while expecting INFO");
       filled += n;
-      const pm = extractProtocolMessage(this.#buf.subarray(0, filled));
+      const pm = extractProtocolMessage(buf.subarray(0, filled));
       if (pm !== "") {
-        this.#first = this.#buf.slice(0, filled);
+        this.#first = buf.slice(0, filled);
         const m = INFO.exec(pm);
         if (!m || m[1] === undefined) throw new Error("unexpected first message from server");
         return JSON.parse(m[1]) as ServerInfo;
       }
-      if (filled === this.#buf.length) throw new Error("server INFO larger than the read buffer");
+      if (filled === buf.length) throw new Error("server INFO larger than the read buffer");
     }
   }
 
@@ -99,13 +107,19 @@ export class DenoTcpTransport implements Transport {
     const read = (into: Uint8Array) => this.#conn!.read(into);
     while (!this.#done && this.#conn) {
       try {
-        if (buf.length < MIN_READ_ROOM) buf = new Uint8Array(READ_BUFFER_BYTES);
-        const n = await this.#conn.read(buf);
+        if (buf.length < READ_CHUNK_BYTES) buf = new Uint8Array(READ_BUFFER_BYTES);
+        const n = await this.#conn.read(buf.subarray(0, READ_CHUNK_BYTES));
         if (n === null) break;
         if (n > 0) {
           const chunk = buf.subarray(0, n);
           buf = buf.subarray(n);
-          yield* this.#framer.pieces(chunk, read);
+          const { pieces, incomplete } = this.#framer.split(chunk);
+          for (const p of pieces) yield p;
+          if (incomplete) {
+            const whole = await complete(incomplete, read);
+            if (whole === null) break;
+            yield whole;
+          }
         }
       } catch (err) {
         reason = err instanceof Error ? err : new Error(String(err));
@@ -117,9 +131,18 @@ export class DenoTcpTransport implements Transport {
 
   /** Queues `frame` for writing; frames queued while a write is in flight are batched. */
   send(frame: Uint8Array): void {
+    this.sendMany([frame]);
+  }
+
+  /**
+   * Queues `frames` in order. The first write starts at once (the socket takes the bytes
+   * before this returns when it has room); frames queued while a write is in flight go out
+   * together after it, small ones joined into one write.
+   */
+  sendMany(frames: readonly Uint8Array[]): void {
     if (this.#done) return;
-    this.#queue.push(frame);
-    if (!this.#writing) this.#writing = this.#drain();
+    for (const f of frames) if (f.length > 0) this.#queue.push(f);
+    if (!this.#writing && this.#queue.length > 0) this.#writing = this.#drain();
   }
 
   async #drain(): Promise<void> {

@@ -9,8 +9,8 @@
  * @module
  */
 
-/** Payloads at least this large take the aligned path. @default 64 KiB */
-export const LARGE_PAYLOAD_BYTES = 64 << 10;
+/** Payloads at least this large take the aligned path. @default 16 KiB */
+export const LARGE_PAYLOAD_BYTES = 16 << 10;
 
 /** Reads into `into`; the number of bytes read, or null at end of stream. */
 export type ReadFn = (into: Uint8Array) => Promise<number | null>;
@@ -35,16 +35,36 @@ export function messageSize(c: Uint8Array, start: number, lf: number): number {
   return n;
 }
 
+/**
+ * A large message cut by a read: `buffer` is its own buffer, holding `filled` bytes so far;
+ * read the rest into `buffer.subarray(filled)`, then hand `buffer.subarray(start)` to the
+ * parser.
+ */
+export interface Incomplete {
+  readonly buffer: Uint8Array;
+  readonly start: number;
+  readonly filled: number;
+}
+
+/** The result of `InboundFramer.split`. */
+export interface Split {
+  /** Pieces to hand to the parser, in order. */
+  readonly pieces: Uint8Array[];
+  /** A large message to complete with reads before anything else is parsed. */
+  readonly incomplete: Incomplete | null;
+}
+
 /** Stateful splitter of the inbound stream (one per connection). */
 export class InboundFramer {
   #skip = 0;
   #pending: Uint8Array | null = null;
 
   /**
-   * Yields the pieces of `chunk` to hand to the parser, in order; may call `read` to complete
-   * a large message. Yields nothing more once `read` reports the end of the stream.
+   * Splits `chunk` into pieces for the parser, synchronously. When a large message is cut by
+   * the read, the result says how to complete it; the caller reads the rest into its buffer
+   * and hands it over whole (see `pieces` for the whole loop).
    */
-  async *pieces(chunk: Uint8Array, read: ReadFn): AsyncGenerator<Uint8Array> {
+  split(chunk: Uint8Array): Split {
     let c = chunk;
     if (this.#pending) {
       const joined = new Uint8Array(this.#pending.length + chunk.length);
@@ -53,6 +73,7 @@ export class InboundFramer {
       this.#pending = null;
       c = joined;
     }
+    const pieces: Uint8Array[] = [];
     let pos = 0;
     let seg = 0;
     while (pos < c.length) {
@@ -72,31 +93,49 @@ export class InboundFramer {
       const need = size + 2;
       const whole = c.length - body >= need;
       if (size >= LARGE_PAYLOAD_BYTES && (!whole || (c.byteOffset + body) % 8 !== 0)) {
-        if (pos > seg) yield c.subarray(seg, pos);
+        if (pos > seg) pieces.push(c.subarray(seg, pos));
         const lineLength = body - pos;
         const pad = (8 - (lineLength % 8)) % 8;
-        const target = new Uint8Array(pad + lineLength + need);
+        const buffer = new Uint8Array(pad + lineLength + need);
         if (whole) {
           // Misaligned within the read: one copy here instead of one in the decoder.
-          target.set(c.subarray(pos, body + need), pad);
-          yield target.subarray(pad);
+          buffer.set(c.subarray(pos, body + need), pad);
+          pieces.push(buffer.subarray(pad));
           pos = seg = body + need;
           continue;
         }
-        target.set(c.subarray(pos), pad);
-        let filled = pad + c.length - pos;
-        while (filled < target.length) {
-          const n = await read(target.subarray(filled));
-          if (n === null) return;
-          filled += n;
-        }
-        yield target.subarray(pad);
-        return;
+        buffer.set(c.subarray(pos), pad);
+        return { pieces, incomplete: { buffer, start: pad, filled: pad + c.length - pos } };
       }
       if (size >= 0) this.#skip = need;
       pos = body;
     }
     const end = this.#pending ? c.length - this.#pending.length : c.length;
-    if (end > seg) yield c.subarray(seg, end);
+    if (end > seg) pieces.push(c.subarray(seg, end));
+    return { pieces, incomplete: null };
   }
+
+  /**
+   * Yields the pieces of `chunk` to hand to the parser, in order; may call `read` to complete
+   * a large message. Yields nothing more once `read` reports the end of the stream.
+   */
+  async *pieces(chunk: Uint8Array, read: ReadFn): AsyncGenerator<Uint8Array> {
+    const { pieces, incomplete } = this.split(chunk);
+    yield* pieces;
+    if (incomplete) {
+      const whole = await complete(incomplete, read);
+      if (whole) yield whole;
+    }
+  }
+}
+
+/** Reads the rest of `m` into its buffer; the whole message, or null at end of stream. */
+export async function complete(m: Incomplete, read: ReadFn): Promise<Uint8Array | null> {
+  let filled = m.filled;
+  while (filled < m.buffer.length) {
+    const n = await read(m.buffer.subarray(filled));
+    if (n === null) return null;
+    filled += n;
+  }
+  return m.buffer.subarray(m.start);
 }

@@ -7,6 +7,11 @@
  * nats.js keeps one transport factory per process; every connect sets it, so reconnects of
  * earlier connections use the transport of the latest connect.
  *
+ * The hot path is trimmed for latency (see `nats_core_tuning.ts`): queued protocol lines and
+ * payloads reach the Deno transport without being joined into one buffer, large messages are
+ * written at once, and requests share one inbox subscription (`request_mux.ts`) instead of the
+ * client's per-request machinery. Everything else, JetStream and KV included, is nats.js as is.
+ *
  * @module
  */
 import { connect as connectNode } from "@nats-io/transport-node";
@@ -14,14 +19,13 @@ import {
   type Authenticator,
   ClosedConnectionError as NatsClosedError,
   type ConnectionOptions,
+  createInbox,
   credsAuthenticator,
   type Msg,
   type NatsConnection,
   NatsConnectionImpl,
   nkeyAuthenticator,
-  NoRespondersError as NatsNoRespondersError,
   setTransportFactory,
-  TimeoutError as NatsTimeoutError,
   type TlsOptions,
   tokenAuthenticator,
   usernamePasswordAuthenticator,
@@ -42,6 +46,8 @@ import {
   type Subscription,
 } from "./bus.ts";
 import { DenoTcpTransport } from "./deno_transport.ts";
+import { tuneOutbound } from "./nats_core_tuning.ts";
+import { RequestEndedError, RequestMux } from "./request_mux.ts";
 
 /** NATS's default max payload, used until the server says otherwise. @default 1 MiB */
 export const DEFAULT_NATS_MAX_PAYLOAD = 1 << 20;
@@ -106,43 +112,12 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<NatsBus> 
     else {
       setTransportFactory({ factory: () => new DenoTcpTransport() });
       nc = await NatsConnectionImpl.connect(opts);
-      sendWithoutPacking(nc);
+      tuneOutbound(nc);
     }
   } catch (err) {
     throw new BusError(`Cannot connect to NATS at ${String(opts.servers)}`, { cause: err });
   }
   return new NatsBus(nc, options.onHandlerError ?? logHandlerError);
-}
-
-interface OutboundLike {
-  size(): number;
-  shift(): Uint8Array;
-}
-interface ProtocolLike {
-  infoReceived: boolean;
-  connected: boolean;
-  outbound: OutboundLike;
-  transport: { send(frame: Uint8Array): void };
-  flushPending(): void;
-}
-
-/**
- * nats-core joins every queued header and payload into one new buffer before each write (a
- * full copy of every payload). With the Deno transport, which coalesces small frames and
- * writes large ones as they are, hand the queued buffers over one by one instead. Leaves the
- * client untouched if its internals do not look as expected (nats-core 3.4).
- */
-function sendWithoutPacking(nc: NatsConnection): void {
-  const proto = (nc as unknown as { protocol?: ProtocolLike }).protocol;
-  const out = proto?.outbound;
-  if (
-    !proto || typeof proto.flushPending !== "function" || typeof out?.size !== "function" ||
-    typeof out.shift !== "function"
-  ) return;
-  proto.flushPending = function (this: ProtocolLike) {
-    if (!this.infoReceived || !this.connected) return;
-    while (this.outbound.size() > 0) this.transport.send(this.outbound.shift());
-  };
 }
 
 function causedBy(err: unknown, kind: abstract new (...args: never[]) => Error): boolean {
@@ -160,6 +135,7 @@ export class NatsBus implements Bus {
   readonly connection: NatsConnection;
   #onError: HandlerErrorListener;
   #closed = false;
+  #mux: RequestMux | null = null;
 
   /** Wraps an open connection; prefer `connectNatsBus`. */
   constructor(connection: NatsConnection, onHandlerError: HandlerErrorListener = logHandlerError) {
@@ -177,6 +153,22 @@ export class NatsBus implements Bus {
     this.connection.publish(subject, data);
   }
 
+  /** The request multiplexer, with its inbox subscribed on first use. */
+  #requests(): RequestMux {
+    if (this.#mux) return this.#mux;
+    const mux = new RequestMux(createInbox());
+    this.connection.subscribe(`${mux.inbox}.*`, {
+      callback: (err: Error | null, m: Msg) => {
+        if (err) return;
+        const noResponders = m.data.length === 0 && m.headers?.code === 503;
+        mux.deliver(m.subject, m.data, noResponders);
+      },
+    });
+    void this.connection.closed().then(() => mux.closeAll());
+    this.#mux = mux;
+    return mux;
+  }
+
   async request(
     subject: string,
     data: Uint8Array,
@@ -184,20 +176,30 @@ export class NatsBus implements Bus {
   ): Promise<Uint8Array> {
     if (this.#closed) throw new BusClosedError();
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    let mux: RequestMux;
     try {
-      const m = await this.connection.request(subject, data, { timeout: timeoutMs });
-      return m.data;
+      mux = this.#requests();
     } catch (err) {
-      if (causedBy(err, NatsNoRespondersError)) {
-        throw new NoRespondersError(subject, { cause: err });
-      }
-      if (causedBy(err, NatsTimeoutError)) {
-        throw new RequestTimeoutError(subject, timeoutMs, { cause: err });
-      }
+      throw new BusClosedError({ cause: err });
+    }
+    const { reply, promise } = mux.start(subject, timeoutMs);
+    try {
+      this.connection.publish(subject, data, { reply });
+    } catch (err) {
+      mux.cancel(reply, "closed");
+      await promise.catch(() => {});
       if (this.#closed || causedBy(err, NatsClosedError)) {
         throw new BusClosedError({ cause: err });
       }
       throw new BusError(`Request on "${subject}" failed`, { cause: err });
+    }
+    try {
+      return await promise;
+    } catch (err) {
+      const reason = err instanceof RequestEndedError ? err.reason : "closed";
+      if (reason === "no-responders") throw new NoRespondersError(subject, { cause: err });
+      if (reason === "timeout") throw new RequestTimeoutError(subject, timeoutMs, { cause: err });
+      throw new BusClosedError({ cause: err });
     }
   }
 
@@ -231,6 +233,7 @@ export class NatsBus implements Bus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#mux?.closeAll();
     await this.connection.close();
   }
 }

@@ -1,5 +1,6 @@
 /**
- * `bus`: a 4 MiB gradient push and acknowledgement through a real nats-server (chunked),
+ * `bus`: a 4 MiB gradient push and acknowledgement through real nats-servers (one message
+ * on the deployment max payload of 8 MiB, and five chunks on the default 1 MiB),
  * with and without fp16 compression, and a small request/reply round trip; the Node.js
  * `nats` client runs the same push as the peer.
  *

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import type { NatsConnection } from "@nats-io/nats-core/internal";
+import { DataBuffer } from "@nats-io/nats-core/internal";
+import { LARGE_FLUSH_BYTES, tuneOutbound } from "../../../actors/bus/nats_core_tuning.ts";
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+/** A stand-in for nats-core's protocol handler, with its packing flush and deferred send. */
+function fakeConnection(withSendMany: boolean) {
+  const writes: Uint8Array[][] = [];
+  const transport = {
+    send(frame: Uint8Array) {
+      writes.push([frame]);
+    },
+    ...(withSendMany ? { sendMany: (frames: Uint8Array[]) => void writes.push([...frames]) } : {}),
+  };
+  const protocol = {
+    infoReceived: true,
+    connected: true,
+    outbound: new DataBuffer(),
+    transport,
+    flushPending(this: { outbound: DataBuffer; transport: typeof transport }) {
+      if (this.outbound.size()) this.transport.send(this.outbound.drain());
+    },
+    sendCommand(this: { outbound: DataBuffer }, cmd: string | Uint8Array, ...p: Uint8Array[]) {
+      this.outbound.fill(typeof cmd === "string" ? te.encode(cmd) : cmd, ...p);
+    },
+  };
+  return { nc: { protocol } as unknown as NatsConnection, protocol, writes };
+}
+
+const tick = () => new Promise<void>((r) => queueMicrotask(r));
+
+Deno.test("tuneOutbound() hands queued buffers to sendMany as they are, in one call per flush", async () => {
+  const { nc, protocol, writes } = fakeConnection(true);
+  assert.equal(tuneOutbound(nc), true);
+  const payload = new Uint8Array([1, 2, 3]);
+  protocol.sendCommand("PUB a 3\r\n", payload, te.encode("\r\n"));
+  protocol.sendCommand("PUB b 3\r\n", payload, te.encode("\r\n"));
+  assert.equal(writes.length, 0, "a small command must wait for the microtask flush");
+  await tick();
+  assert.equal(writes.length, 1);
+  assert.equal(writes[0]!.length, 6);
+  assert.equal(writes[0]![1], payload, "payload was copied");
+  assert.equal(td.decode(writes[0]![3]!), "PUB b 3\r\n");
+});
+
+Deno.test("tuneOutbound() flushes a command inline once the queue reaches LARGE_FLUSH_BYTES", async () => {
+  const { nc, protocol, writes } = fakeConnection(true);
+  tuneOutbound(nc);
+  protocol.sendCommand("PUB s 1\r\n", new Uint8Array([7]), te.encode("\r\n"));
+  const big = new Uint8Array(LARGE_FLUSH_BYTES);
+  protocol.sendCommand(`PUB s ${big.length}\r\n`, big, te.encode("\r\n"));
+  assert.equal(writes.length, 1, "the large command was not flushed inline");
+  assert.equal(writes[0]!.length, 6, "the queued small command must go out first");
+  assert.equal(writes[0]![4], big);
+  await tick();
+  assert.equal(writes.length, 1, "the deferred flush must find nothing left to send");
+});
+
+Deno.test("tuneOutbound() keeps the packing flush for a transport without sendMany", async () => {
+  const { nc, protocol, writes } = fakeConnection(false);
+  tuneOutbound(nc);
+  protocol.sendCommand("PUB a 2\r\n", new Uint8Array([1, 2]), te.encode("\r\n"));
+  await tick();
+  assert.equal(writes.length, 1);
+  assert.equal(td.decode(writes[0]![0]!), "PUB a 2\r\n\x01\x02\r\n");
+});
+
+Deno.test("tuneOutbound() holds data while disconnected and leaves unknown clients alone", async () => {
+  const { nc, protocol, writes } = fakeConnection(true);
+  tuneOutbound(nc);
+  protocol.connected = false;
+  protocol.sendCommand("PUB a 1\r\n", new Uint8Array([1]), te.encode("\r\n"));
+  await tick();
+  assert.equal(writes.length, 0);
+  protocol.connected = true;
+  protocol.flushPending();
+  assert.equal(writes.length, 1);
+  assert.equal(tuneOutbound({} as NatsConnection), false);
+});
