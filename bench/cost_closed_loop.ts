@@ -6,9 +6,14 @@
  * predicted by `networkCost(graph, local-wasm, config)` at float32. One record per case:
  * `metric: "latency_prediction_error"`, `value = predicted / measured - 1` (0.08 = 8% over).
  *
- * Measured latency: the minimum over `reps` interleaved rounds of `burst` calls per case (the
- * profiler's schedule and statistic: on this shared machine medians measure the load of the
- * other processes; the minimum is the uncontended latency). The median is recorded too.
+ * Measured latency: the median over `reps` interleaved rounds of `burst` calls per case (the
+ * profiler's schedule, `timeInterleaved`; the median is robust to the calls a loaded machine
+ * preempts). Predicted: the sum of the layers' rows, each the mean of that layer timed
+ * inside whole networks (means add up to the median of a sum of many layers; medians do
+ * not), plus the calibrated per-call overhead. The minimum, the mean inside Tukey's outer
+ * fences (the rows' statistic) and the machine load are recorded too. The profile never timed these networks: it times
+ * and calibrates on mixed-width networks (`engine/profile/width_configs.ts`); these have
+ * every prunable group at one width.
  *
  * @module
  */
@@ -29,6 +34,8 @@ import { type MeasureOptions, timeInterleaved } from "../engine/profile/measure_
 import type { HardwareProfile } from "../engine/profile/types.ts";
 import type { BenchRecord } from "./record.ts";
 import { summarize } from "./stats.ts";
+import { ROW_FENCE } from "../engine/profile/local_profile.ts";
+import { sampleStats } from "../engine/profile/sample_stats.ts";
 
 /** Widths of the closed loop. */
 export const CLOSED_LOOP_WIDTHS: readonly number[] = [0.5, 0.75, 1];
@@ -156,19 +163,24 @@ export async function benchCostClosedLoop(
   }
   let samples: number[][];
   let predicted: number[];
+  const loadBefore = Deno.loadavg()[0]!;
   try {
     predicted = cases.map((c) => predictCase(c, profile));
     samples = timeCases(cases, { reps, warmup });
   } finally {
     cases.forEach((c) => disposeWeights(c.weights));
   }
+  const load = `1-min load average ${loadBefore.toFixed(1)} before, ` +
+    `${Deno.loadavg()[0]!.toFixed(1)} after, ${navigator.hardwareConcurrency} cores`;
+  options.log?.(`cost closed loop: ${load}`);
   return cases.map((c, i) => {
     const s = summarize(samples[i]!);
+    const fenced = sampleStats(samples[i]!, { fence: ROW_FENCE });
     const predictedMs = predicted[i]!;
-    const error = predictedMs / s.min - 1;
+    const error = predictedMs / s.median - 1;
     options.log?.(
       `${c.name.padEnd(20)} predicted ${predictedMs.toFixed(3)} ms, ` +
-        `measured ${s.min.toFixed(3)} ms (median ${s.median.toFixed(3)}): ` +
+        `measured median ${s.median.toFixed(3)} ms (min ${s.min.toFixed(3)}): ` +
         `${(100 * error).toFixed(1)}%`,
     );
     return {
@@ -181,11 +193,14 @@ export async function benchCostClosedLoop(
       peerValue: null,
       ratio: null,
       predictedMs,
-      measuredMs: s.min,
-      measuredMedianMs: s.median,
+      measuredMs: s.median,
+      statistic: "median",
+      measuredMinMs: s.min,
+      measuredFencedMeanMs: fenced.mean,
       measuredP90Ms: s.p90,
       n: s.n,
       profile: profile.name,
+      load,
     };
   });
 }

@@ -4,15 +4,17 @@
  *
  * ```
  * deno task profile --model M [--model M2 ...] --out profiles/local-wasm.json
- *                   [--reps N] [--warmup N] [--widths 0.5,0.75,1]
+ *                   [--reps N] [--warmup N] [--widths 0.5,0.75,1] [--seed N]
  * deno task profile import FILE.csv --base P --out Q
  * ```
  *
  * Measuring: every layer shape of the models at every width pair (see
- * `engine/profile/profiler.ts`), timed through the executor (`measure_wasm.ts`), one
- * float32 row per shape, analytic fallback fitted to the rows (`local_profile.ts`). The
- * profile's name is the output file name without `.json`. Bad input: one line on stderr,
- * exit code 2; nothing is written.
+ * `engine/profile/profiler.ts`), timed inside whole networks pruned to mixed widths that
+ * together contain every shape (`width_configs.ts`, `measure_networks.ts`, `in_network.ts`),
+ * one float32 row per shape (median, fenced mean, std, count), the per-call overhead
+ * calibrated on the same networks (`calibrate.ts`), analytic fallback fitted to the rows
+ * (`local_profile.ts`). The profile's name is the output file name without `.json`. Bad
+ * input: one line on stderr, exit code 2; nothing is written.
  *
  * @module
  */
@@ -26,24 +28,14 @@ import { buildZooModel, isZooName } from "../engine/models/zoo.ts";
 import { MeasurementsCsvError } from "../engine/profile/csv.ts";
 import { ProfileError } from "../engine/profile/errors.ts";
 import { formatProfile } from "../engine/profile/load.ts";
-import { buildLocalProfile, rowFromSamples } from "../engine/profile/local_profile.ts";
-import { addOverhead, calibrateOverhead } from "../engine/profile/calibrate.ts";
-import {
-  DEFAULT_BURST,
-  DEFAULT_REPS,
-  DEFAULT_WARMUP,
-  measureSession,
-} from "../engine/profile/measure_wasm.ts";
-import {
-  DEFAULT_PROFILE_WIDTHS,
-  graphAtWidth,
-  type ProfileUnit,
-  profileUnits,
-} from "../engine/profile/profiler.ts";
+import { DEFAULT_PROFILE_SEED, runLocalProfile } from "../engine/profile/local_run.ts";
+import { DEFAULT_REPS, DEFAULT_WARMUP } from "../engine/profile/measure_wasm.ts";
+import { DEFAULT_PROFILE_WIDTHS } from "../engine/profile/profiler.ts";
 import { ProfileUsageError, runImport } from "./profile_import.ts";
 
 const USAGE = "usage: deno task profile --model M [--model M2 ...] --out FILE [--reps N] " +
-  "[--warmup N] [--widths 0.5,0.75,1] | deno task profile import FILE.csv --base P --out Q";
+  "[--warmup N] [--widths 0.5,0.75,1] [--seed N] | " +
+  "deno task profile import FILE.csv --base P --out Q";
 
 function intOf(raw: string | undefined, flag: string, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
@@ -87,8 +79,6 @@ async function cpuInfo(): Promise<{ device: string; clockHz?: number }> {
   }
 }
 
-const loadNow = () => Deno.loadavg()[0]!.toFixed(1);
-
 async function runMeasure(args: readonly string[]): Promise<string> {
   let v;
   try {
@@ -100,6 +90,7 @@ async function runMeasure(args: readonly string[]): Promise<string> {
         reps: { type: "string" },
         warmup: { type: "string" },
         widths: { type: "string" },
+        seed: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -112,31 +103,18 @@ async function runMeasure(args: readonly string[]): Promise<string> {
   }
   const reps = intOf(v.reps, "reps", DEFAULT_REPS, 1);
   const warmup = intOf(v.warmup, "warmup", DEFAULT_WARMUP, 0);
+  const seed = intOf(v.seed, "seed", DEFAULT_PROFILE_SEED, 0);
   const widths = widthsOf(v.widths);
   const name = v.out.split(/[\/\\]/).at(-1)!.replace(/\.json$/, "");
   await initBackend();
-  const units: ProfileUnit[] = [];
-  const networks: Graph[] = [];
-  for (const m of v.model) {
-    const graph = await loadGraph(m);
-    profileUnits(graph, widths, units);
-    for (const w of widths) networks.push({ ...graphAtWidth(graph, w), name: `${m}@${w}` });
-  }
-  const loadBefore = loadNow();
-  console.error(
-    `profiling ${units.length} shapes and ${networks.length} networks x ${reps} rounds ` +
-      `(load ${loadBefore}) ...`,
-  );
-  const burst = DEFAULT_BURST;
-  const session = measureSession(units, networks, { reps, warmup, burst });
-  const rows = units.map((u, i) => rowFromSamples(u, session.units[i]!));
+  const models = [];
+  for (const m of v.model) models.push({ name: m, graph: await loadGraph(m) });
   const cpu = await cpuInfo();
   const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
   const threads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT")
     ? "threads available"
     : "1 thread";
-  const command = `deno task profile ${args.join(" ")}`;
-  const info = {
+  const profile = runLocalProfile(models, {
     name,
     device: cpu.device,
     runtimeVersion: `${tf.version_core} (XNNPACK, ${simd}, ${threads}), Deno ${Deno.version.deno}`,
@@ -145,30 +123,14 @@ async function runMeasure(args: readonly string[]): Promise<string> {
     clockSource: cpu.clockHz
       ? "/proc/cpuinfo cpu MHz"
       : "nominal 1 GHz (no cpu MHz in /proc/cpuinfo)",
+    command: `deno task profile ${args.join(" ")}`,
+  }, {
+    widths,
     reps,
     warmup,
-    burst,
-    models: v.model,
-    widths,
-    command,
-    load:
-      `1-min load average ${loadBefore} before, ${loadNow()} after, ${navigator.hardwareConcurrency} cores`,
-  };
-  const draft = buildLocalProfile(rows, info);
-  const cal = calibrateOverhead(draft, networks, session.networks.map((s) => Math.min(...s)));
-  for (const p of cal.points) {
-    console.error(
-      `  ${p.network.padEnd(22)} measured ${p.measuredMs.toFixed(3)} ms, rows sum ` +
-        `${p.predictedMs.toFixed(3)} ms over ${p.layers} layers`,
-    );
-  }
-  console.error(
-    `in-network overhead: ${(1000 * cal.overheadMs).toFixed(2)} us per layer + ` +
-      `${(1e6 * cal.perElementMs).toFixed(3)} ns per output element`,
-  );
-  const profile = buildLocalProfile(addOverhead(rows, cal), {
-    ...info,
-    calibration: { ...cal, on: cal.points.map((p) => p.network) },
+    seed,
+    load: () => Deno.loadavg()[0]!,
+    log: (line) => console.error(line),
   });
   await Deno.writeTextFile(v.out, formatProfile(profile));
   return v.out;

@@ -17,6 +17,7 @@ import {
   weightlessCost,
 } from "./layer.ts";
 import { type Plan, planOf } from "./_plan.ts";
+import { layerEpilogues } from "./epilogue.ts";
 
 /** A weightless node that costs time (add, pool, global pool). */
 export interface WeightlessNode {
@@ -46,15 +47,21 @@ export function compiledOf(graph: Graph, profile: HardwareProfile): Compiled {
   if (hit) return hit;
   const plan = planOf(graph);
   const inShapeOf = (n: number) => plan.nodes[plan.inputs[n]![0]!]!.outShape;
+  const epilogues = layerEpilogues(graph);
   const geo = plan.compute.map((n, c) => {
     const node = plan.nodes[n]!;
-    return geometryOf(node, profileOpOf(node.op)!, inShapeOf(n), plan.hasBias[c]!);
+    const g = geometryOf(node, profileOpOf(node.op)!, inShapeOf(n), plan.hasBias[c]!);
+    return { ...g, epilogue: epilogues.get(node.name) ?? [] };
   });
   const weightless: WeightlessNode[] = [];
   plan.nodes.forEach((node, n) => {
     const op: ProfileOp | undefined = node.op === "gap" ? "pool" : profileOpOf(node.op);
     if (op !== "add" && op !== "pool") return;
-    weightless.push({ node: n, geo: geometryOf(node, op, inShapeOf(n), false), memo: new Map() });
+    const geo = {
+      ...geometryOf(node, op, inShapeOf(n), false),
+      epilogue: epilogues.get(node.name),
+    };
+    weightless.push({ node: n, geo, memo: new Map() });
   });
   const compiled: Compiled = {
     plan,

@@ -5,12 +5,21 @@
  * and above (rows with the layer's kernel and stride are preferred when there are any), and
  * extrapolating proportionally to MACs outside them; else the analytic model
  * `(fixedCyclesPerLayer + max(ops / macsPerCycle, bytes / bytesPerCycle)) / clockHz`.
- * Rows measured at batch > 1 are not used.
+ * Rows measured at batch > 1 are not used; a row's latency is its mean (`latency.meanMs`:
+ * means add up over the layers of a network, medians do not). Rows that carry an epilogue
+ * (the batch-norm and activation ops their time includes) price layers with the same
+ * epilogue first (`byEpilogue`).
  *
  * @module
  */
-import type { HardwareProfile, MeasuredRow, MeasuredShape, ProfileOp } from "../profile/types.ts";
-import { macsPerCycle } from "../profile/lookup.ts";
+import type {
+  EpilogueOp,
+  HardwareProfile,
+  MeasuredRow,
+  MeasuredShape,
+  ProfileOp,
+} from "../profile/types.ts";
+import { macsPerCycle, sameEpilogue } from "../profile/lookup.ts";
 
 /** Where a latency came from. */
 export type LatencySource = "measured" | "interpolated" | "analytic" | "none";
@@ -105,6 +114,8 @@ export interface LatencyQuery {
   readonly ops: number;
   /** Bytes moved (weights + input and output activations), for the analytic model. */
   readonly bytes: number;
+  /** The layer's epilogue (`epilogue.ts`); undefined: rows match whatever theirs. */
+  readonly epilogue?: readonly EpilogueOp[];
 }
 
 const rowCache = new WeakMap<HardwareProfile, Map<ProfileOp, MeasuredRow[]>>();
@@ -130,13 +141,32 @@ function sameShape(x: MeasuredShape, y: MeasuredShape): boolean {
 }
 
 /**
+ * The rows that price a layer with epilogue `e`: those with the same epilogue when there
+ * are any, else those without one (they price any layer), else all of them (the nearest
+ * measurement there is). Undefined `e`: all rows.
+ */
+function byEpilogue(
+  rows: readonly MeasuredRow[],
+  e: readonly EpilogueOp[] | undefined,
+): readonly MeasuredRow[] {
+  if (e === undefined || rows.every((r) => r.epilogue === undefined)) return rows;
+  const same = rows.filter((r) => r.epilogue !== undefined && sameEpilogue(r.epilogue, e));
+  if (same.length > 0) return same;
+  const any = rows.filter((r) => r.epilogue === undefined);
+  return any.length > 0 ? any : rows;
+}
+
+/**
  * Latency of one layer (the bits must be supported; callers check and raise
  * `UnsupportedBitsError`).
  */
 export function layerLatency(profile: HardwareProfile, q: LatencyQuery): LatencyEstimate {
   const weightless = q.op === "add" || q.op === "pool";
-  const rows = rowsByOp(profile, q.op).filter((r) =>
-    r.abits === q.abits && (weightless || r.wbits === q.wbits)
+  const rows = byEpilogue(
+    rowsByOp(profile, q.op).filter((r) =>
+      r.abits === q.abits && (weightless || r.wbits === q.wbits)
+    ),
+    q.epilogue,
   );
   const exact = rows.find((r) => sameShape(r.shape, q.shape));
   if (exact) return { ms: exact.latency.meanMs, source: "measured", row: exact };

@@ -15,7 +15,7 @@
  * @module
  */
 import type { GraphNode } from "../models/ir.ts";
-import type { HardwareProfile, MeasuredShape, ProfileOp } from "../profile/types.ts";
+import type { EpilogueOp, HardwareProfile, MeasuredShape, ProfileOp } from "../profile/types.ts";
 import { energyPerMacPj, supportedPairs, supportsBits } from "../profile/lookup.ts";
 import { UnsupportedBitsError } from "./errors.ts";
 import { type LatencySource, layerLatency } from "./latency.ts";
@@ -50,6 +50,11 @@ export interface LayerGeometry {
   readonly arity: number;
   /** Bias present (own or folded batch-norm). */
   readonly hasBias: boolean;
+  /**
+   * The batch-norm and activation ops after the layer (`epilogue.ts`); undefined when
+   * unknown: then measured rows are matched without regard to their epilogue.
+   */
+  readonly epilogue?: readonly EpilogueOp[];
 }
 
 /** Everything a layer costs at one choice. */
@@ -169,6 +174,7 @@ export function computeLayerCost(
     abits,
     ops: macs,
     bytes: actBytes + flashBytes,
+    ...(g.epilogue === undefined ? {} : { epilogue: g.epilogue }),
   });
   let energyMj: number | null = null;
   if (lat.row?.energyMj !== undefined) energyMj = lat.row.energyMj;
@@ -208,6 +214,7 @@ export function weightlessCost(
     abits: bits,
     ops,
     bytes: actBytes,
+    ...(g.epilogue === undefined ? {} : { epilogue: g.epilogue }),
   });
   let energyMj: number | null = null;
   if (lat.row?.energyMj !== undefined) energyMj = lat.row.energyMj;

@@ -5,20 +5,21 @@
  * CSV format (UTF-8, comma-separated, no quoting; blank lines and lines starting with `#`
  * are ignored). The first other line is a header naming the columns, in any order:
  *
- * | column            | required | meaning                                               |
- * |-------------------|----------|-------------------------------------------------------|
- * | `op`              | yes      | conv2d, depthwise, dense, add or pool                 |
- * | `in_h`, `in_w`    | yes      | input height and width                                |
- * | `cin`, `cout`     | yes      | input and output channels                             |
- * | `kernel`          | yes      | square kernel / pool window (1 for dense and add)     |
- * | `stride`          | yes      | stride (1 for dense and add)                          |
- * | `groups`          | yes      | 1 for conv2d/dense, `cin` for depthwise               |
- * | `wbits`, `abits`  | yes      | weight / activation bits, 1..32 (32 = float)          |
- * | `latency_ms_mean` | yes      | mean (or median) latency of one call, ms              |
- * | `latency_ms_std`  | no       | standard deviation, ms (default 0)                    |
- * | `count`           | no       | timed repetitions (default 1)                         |
- * | `energy_mj`       | no       | energy of one call, mJ (empty = not measured)         |
- * | `batch`           | no       | examples per call (default 1)                         |
+ * | column              | required | meaning                                           |
+ * |---------------------|----------|---------------------------------------------------|
+ * | `op`                | yes      | conv2d, depthwise, dense, add or pool             |
+ * | `in_h`, `in_w`      | yes      | input height and width                            |
+ * | `cin`, `cout`       | yes      | input and output channels                         |
+ * | `kernel`            | yes      | square kernel / pool window (1 for dense and add) |
+ * | `stride`            | yes      | stride (1 for dense and add)                      |
+ * | `groups`            | yes      | 1 for conv2d/dense, `cin` for depthwise           |
+ * | `wbits`, `abits`    | yes      | weight / activation bits, 1..32 (32 = float)      |
+ * | `latency_ms_mean`   | yes      | mean (or median) latency of one call, ms          |
+ * | `latency_ms_std`    | no       | standard deviation, ms (default 0)                |
+ * | `count`             | no       | timed repetitions (default 1)                     |
+ * | `energy_mj`         | no       | energy of one call, mJ (empty = not measured)     |
+ * | `batch`             | no       | examples per call (default 1)                     |
+ * | `latency_ms_median` | no       | median latency, ms (informative; costs use means) |
  *
  * ```csv
  * op,in_h,in_w,cin,cout,kernel,stride,groups,wbits,abits,latency_ms_mean,latency_ms_std,count,energy_mj
@@ -55,7 +56,13 @@ export const CSV_REQUIRED_COLUMNS = [
 ] as const;
 
 /** Columns that may be present. */
-export const CSV_OPTIONAL_COLUMNS = ["latency_ms_std", "count", "energy_mj", "batch"] as const;
+export const CSV_OPTIONAL_COLUMNS = [
+  "latency_ms_std",
+  "count",
+  "energy_mj",
+  "batch",
+  "latency_ms_median",
+] as const;
 
 /** One problem of a CSV file: 1-based line, column name (or `""`), reason. */
 export interface CsvIssue {
@@ -114,6 +121,8 @@ function parseRow(header: readonly string[], cells: readonly string[], issues: I
   checkBits(issues, wbits, "wbits");
   checkBits(issues, abits, "abits");
   checkPositive(issues, meanMs, "latency_ms_mean");
+  const medianMs = get("latency_ms_median");
+  if (medianMs !== undefined) checkPositive(issues, medianMs, "latency_ms_median");
   const [stdMs, count] = [get("latency_ms_std") ?? 0, get("count") ?? 1];
   const [batch, energyMj] = [get("batch"), get("energy_mj")];
   checkNonNegative(issues, stdMs, "latency_ms_std");
@@ -127,7 +136,7 @@ function parseRow(header: readonly string[], cells: readonly string[], issues: I
     wbits,
     abits,
     ...(batch !== undefined ? { batch } : {}),
-    latency: { meanMs, stdMs, count },
+    latency: { meanMs, ...(medianMs !== undefined ? { medianMs } : {}), stdMs, count },
     ...(energyMj !== undefined ? { energyMj } : {}),
   } as unknown as MeasuredRow;
 }

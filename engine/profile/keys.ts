@@ -44,13 +44,13 @@ export const PROFILE_KEYS = {
   "memory": { required: [], optional: ["sramBytes", "flashBytes"] },
   "measured[]": {
     required: ["op", "shape", "wbits", "abits", "latency"],
-    optional: ["batch", "energyMj", "source"],
+    optional: ["batch", "energyMj", "source", "epilogue"],
   },
   "measured[].shape": {
     required: ["inH", "inW", "cin", "cout", "kernel", "stride", "groups"],
     optional: [],
   },
-  "measured[].latency": { required: ["meanMs", "stdMs", "count"], optional: [] },
+  "measured[].latency": { required: ["meanMs", "stdMs", "count"], optional: ["medianMs"] },
   "analytic": {
     required: ["macsPerCycle", "fixedCyclesPerLayer", "bytesPerCycle"],
     optional: [],

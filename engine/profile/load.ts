@@ -100,26 +100,38 @@ function stringifyFlat(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** JSON of `value` whose first line starts at column `column`, nested lines at `indent`. */
-function stringifyCompact(value: unknown, indent: string, column: number): string {
+/**
+ * JSON of `value` whose first line starts at column `column`, nested lines at `indent`, and
+ * followed on its last line by `trailing` characters (1 for the comma between items): a
+ * container stays on one line only when that whole line fits in {@link LINE_WIDTH}, as
+ * `deno fmt` decides, so the output is unchanged by `deno fmt`.
+ */
+function stringifyCompact(value: unknown, indent: string, column: number, trailing = 0): string {
   const flat = stringifyFlat(value);
-  if (typeof value !== "object" || value === null || column + flat.length <= LINE_WIDTH) {
+  if (
+    typeof value !== "object" || value === null ||
+    column + flat.length + trailing <= LINE_WIDTH
+  ) {
     return flat;
   }
   const inner = `${indent}  `;
-  const lines = Array.isArray(value)
-    ? value.map((v) => `${inner}${stringifyCompact(v, inner, inner.length)}`)
-    : Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => {
-      const key = `${inner}${JSON.stringify(k)}: `;
-      return `${key}${stringifyCompact(v, inner, key.length)}`;
-    });
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((v) => ["", v])
+    : Object.entries(value).filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [`${JSON.stringify(k)}: `, v]);
+  const lines = entries.map(([key, v], i) => {
+    const comma = i < entries.length - 1 ? 1 : 0;
+    return `${inner}${key}${stringifyCompact(v, inner, inner.length + key.length, comma)}`;
+  });
   const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
   return `${open}\n${lines.join(",\n")}\n${indent}${close}`;
 }
 
 /**
- * Serializes a profile as it is stored: 2-space JSON where arrays and objects that fit in
- * 100 columns stay on one line (bit pairs, shapes, table entries), with a final newline.
+ * Serializes a profile as it is stored: 2-space JSON where arrays and objects whose line
+ * (with its comma) fits in 100 columns stay on one line (bit pairs, shapes, table entries),
+ * with a final newline: the layout `deno fmt` keeps (only a string longer than a line can
+ * exceed 100 columns; JSON cannot break it).
  */
 export function formatProfile(profile: HardwareProfile): string {
   return `${stringifyCompact(profile, "", 0)}\n`;

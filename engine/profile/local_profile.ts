@@ -2,14 +2,19 @@
  * Building the `local-wasm` profile from the profiler's timings: one float32 measured row
  * per unit, the analytic fallback fitted to them, and the provenance of the run.
  *
- * Row statistics: `latency.meanMs` is the **minimum** of the unit's timed calls minus the
- * minimum of its baseline's (the executor's per-call cost and the closing flatten, ~2 µs);
- * `stdMs` is the standard deviation of the unit's samples inside Tukey's fences; `count` the
- * number of timed calls. `provenance.method` says so. Why not the median: on a shared
- * machine (2 cores, load ~10, the profiler getting ~16% of a core) medians drift by 30-40%
- * within minutes and longer calls are preempted more often than short ones, so medians of
- * layers and of whole networks measure the scheduler; the minimum is the uncontended
- * latency and is reproducible to a few percent. On an idle machine both agree closely.
+ * Row statistics. A unit's samples (one per stamped whole-network call, `in_network.ts`)
+ * come from every position of every profiling network the shape occurs in. `meanMs`, what
+ * the cost model adds up: per occurrence the mean of its samples inside Tukey's outer
+ * fences (`Q3 + 3 IQR`, {@link ROW_FENCE}: preemptions and garbage collection discarded),
+ * combined over the occurrences with weights `1 / latency^2` of their networks — least
+ * squares on the networks' relative error: one shape can cost more in one context than in
+ * another (a dense layer after a global pool, ~20 us, vs after a dense one, ~10 us), and a
+ * microsecond weighs more in a small network. `medianMs`, `stdMs` (inside the fences) and
+ * `count` are over all samples. Means, because they add up: a network's median latency is
+ * close to the sum of its layers' means (its total is a sum of many right-skewed layer
+ * times), while the sum of the layers' medians falls short of it on a loaded machine (by
+ * 7-15% at load 10 on 2 cores). Not the minimum: the closed-loop benchmark compares with the
+ * median of whole-network runs.
  *
  * Bits: tfjs' wasm backend has no low-bit kernels; a quantized layer runs dequantized in
  * float32. Rows are measured at `[32, 32]` only. Conv2d, depthwise and dense also list the
@@ -18,6 +23,7 @@
  *
  * @module
  */
+import { calText, methodText } from "./_local_text.ts";
 import { fitAnalytic } from "./analytic_fit.ts";
 import type { ProfileUnit } from "./profiler.ts";
 import { sampleStats } from "./sample_stats.ts";
@@ -31,7 +37,6 @@ import {
   PROFILE_OPS,
   type ProfileOp,
 } from "./types.ts";
-import type { UnitSamples } from "./measure_wasm.ts";
 import { parseProfile } from "./validate.ts";
 
 /** Weight/activation pairs priced analytically (no int kernels on wasm): w {2,4,8} x a {4,8}. */
@@ -43,6 +48,9 @@ export const LOCAL_LOW_BIT_PAIRS: readonly BitTuple[] = [
   [4, 4],
   [2, 4],
 ];
+
+/** Fence factor of the row statistics: Tukey's outer fences. @default 3 */
+export const ROW_FENCE = 3;
 
 /** Smallest latency a row may hold, ms (a unit faster than its baseline is clamped). */
 export const MIN_ROW_MS = 1e-4;
@@ -68,13 +76,17 @@ export interface LocalRunInfo {
   readonly clockHz: number;
   /** Where `clockHz` comes from, for the notes. */
   readonly clockSource: string;
-  /** Timed rounds, warm-up rounds, timed calls per round. */
+  /** Timed rounds, warm-up rounds, (stamped, plain) call pairs per network and round. */
   readonly reps: number;
   readonly warmup: number;
   readonly burst: number;
   /** Models and widths profiled. */
   readonly models: readonly string[];
   readonly widths: readonly number[];
+  /** Names of the networks timed (`<model>@<width per prunable group>`). */
+  readonly networks?: readonly string[];
+  /** Cost of one timestamp subtracted from every node, ms. */
+  readonly stampCostMs?: number;
   /** The command that produced the profile. */
   readonly command: string;
   /** Machine load during the run (e.g. `loadavg 9.8 before, 10.4 after`). */
@@ -84,30 +96,58 @@ export interface LocalRunInfo {
     readonly overheadMs: number;
     readonly perElementMs: number;
     readonly on: readonly string[];
+    /** Root mean square relative error of the fit over `on`. */
+    readonly rmsRelError?: number;
   };
+  /** The profile's errors on the plain calls of the profiling networks (`predictionErrors`). */
+  readonly check?: { readonly networks: number; readonly errors: readonly number[] };
 }
 
-/** The float32 row of one unit from its samples (see the module doc). */
-export function rowFromSamples(unit: ProfileUnit, samples: UnitSamples): MeasuredRow {
-  const s = sampleStats(samples.unit);
-  const base = Math.min(...samples.baseline);
-  const round = (x: number) => Number(x.toPrecision(4));
+/** A unit's samples at one position of one network, and the weight of that network. */
+export interface WeightedSamples {
+  /** Samples, ms. */
+  readonly samples: readonly number[];
+  /** Weight of the occurrence in `meanMs` (`1 / latency^2` of its network). @default 1 */
+  readonly weight?: number;
+}
+
+/**
+ * The float32 row of one unit from its samples at each occurrence, ms (see the module doc):
+ * `meanMs` the weighted mean of the occurrences' fenced means, `medianMs`, `stdMs` and
+ * `count` over all samples. Throws a RangeError for no samples, a non-finite one, or a
+ * weight that is not positive.
+ */
+export function rowFromSamples(
+  unit: ProfileUnit,
+  occurrences: readonly WeightedSamples[],
+): MeasuredRow {
+  const all = occurrences.flatMap((o) => o.samples);
+  const s = sampleStats(all, { fence: ROW_FENCE });
+  let sum = 0, weights = 0;
+  for (const o of occurrences) {
+    const w = o.weight ?? 1;
+    if (!(w > 0 && Number.isFinite(w))) {
+      throw new RangeError(`Cannot weigh an occurrence by ${w}: expected a positive number`);
+    }
+    if (o.samples.length === 0) continue;
+    sum += w * sampleStats(o.samples, { fence: ROW_FENCE }).mean;
+    weights += w;
+  }
+  const round = (x: number) => Number(Math.max(MIN_ROW_MS, x).toPrecision(4));
   return {
     op: unit.op,
     shape: unit.shape,
     wbits: FLOAT_BITS,
     abits: FLOAT_BITS,
+    epilogue: unit.epilogue,
     latency: {
-      meanMs: round(Math.max(MIN_ROW_MS, Math.min(...samples.unit) - base)),
-      stdMs: round(s.std),
+      meanMs: round(sum / weights),
+      medianMs: round(s.median),
+      stdMs: Number(s.std.toPrecision(4)),
       count: s.count,
     },
   };
 }
-
-const calText = (c: { overheadMs: number; perElementMs: number }) =>
-  `${(1000 * c.overheadMs).toFixed(2)} us per layer + ${(1e6 * c.perElementMs).toFixed(3)} ns ` +
-  "per output element";
 
 function pairsOf(op: ProfileOp): BitTuple[] {
   const float: BitTuple = [FLOAT_BITS, FLOAT_BITS];
@@ -143,8 +183,11 @@ export function buildLocalProfile(
     supported: "S tfjs-backend-wasm 4.22.0 has float32 kernels only; low-bit pairs of " +
       "conv2d/depthwise/dense are analytic (float rate), add/pool run in float32",
     measured: `M local: ${info.command}` + (cal === undefined ? "" : `; every row includes ` +
-      `D ${calText(cal)} of in-network overhead, fitted on whole-network timings of ` +
-      `${cal.on.join(", ")} (same session; least squares on relative error)`),
+      `D ${calText(cal)} of per-call overhead, fitted on the overhead measured in the ` +
+      `stamped calls of ${cal.on.join(", ")} (same session; least squares on error ` +
+      "relative to each network's latency" +
+      (cal.rmsRelError === undefined ? "" : `, rms ${(100 * cal.rmsRelError).toFixed(1)}%`) +
+      ")"),
     "analytic.fixedCyclesPerLayer": "D least-squares fit to the float32 rows (per-layer " +
       "dispatch, allocation and the batch-norm / activation ops a row includes)",
     "analytic.bytesPerCycle": `D not fitted (compute-only fit); ${LOCAL_BYTES_PER_CYCLE} ` +
@@ -163,16 +206,7 @@ export function buildLocalProfile(
       device: info.device,
       runtime: { name: "tfjs-backend-wasm", version: info.runtimeVersion },
       date: info.date,
-      method: `Minimum of ${info.reps * info.burst} timed calls (${info.reps} rounds interleaved ` +
-        `over all shapes after ${info.warmup} warm-up rounds; per round one untimed call, then ` +
-        `${info.burst} timed), batch 1, minus the minimum of an input->flatten baseline (the ` +
-        "minimum, not the median: the machine is shared, medians measure its load); a row " +
-        "times its layer through Tailor's executor (forward()) with the batch-norm, " +
-        "activation, flatten and dropout nodes that follow it (priced at zero by the cost " +
-        `model). Models: ${info.models.join(", ")}; widths ${info.widths.join(", ")}.` +
-        (cal === undefined ? "" : ` Every row adds ${calText(cal)}: the in-network ` +
-          "overhead fitted on whole networks timed in the same session (notes.measured).") +
-        (info.load ? ` Machine load: ${info.load}.` : ""),
+      method: methodText(info),
       sources: [{ id: "local", citation: `${info.command} (${info.date})` }],
       notes,
     },

@@ -11,6 +11,7 @@ import type { OpKind } from "../models/ir.ts";
 import {
   type BitPair,
   type BitValue,
+  type EpilogueOp,
   type HardwareProfile,
   type MeasuredRow,
   type MeasuredShape,
@@ -156,13 +157,26 @@ export function sameShape(x: MeasuredShape, y: MeasuredShape): boolean {
     x.kernel === y.kernel && x.stride === y.stride && x.groups === y.groups;
 }
 
-/** The identity of a measured row: op, shape, bits and batch (default 1). */
-export type MeasuredKey = Pick<MeasuredRow, "op" | "shape" | "wbits" | "abits" | "batch">;
+/** The identity of a measured row: op, shape, bits, batch (default 1) and epilogue. */
+export type MeasuredKey = Pick<
+  MeasuredRow,
+  "op" | "shape" | "wbits" | "abits" | "batch" | "epilogue"
+>;
 
-/** True when two rows (or keys) have the same op, shape, bits and batch. */
+/** True when two epilogues are both absent or list the same ops in the same order. */
+export function sameEpilogue(
+  x: readonly EpilogueOp[] | undefined,
+  y: readonly EpilogueOp[] | undefined,
+): boolean {
+  if (x === undefined || y === undefined) return x === y;
+  return x.length === y.length && x.every((op, i) => op === y[i]);
+}
+
+/** True when two rows (or keys) have the same op, shape, bits, batch and epilogue. */
 export function sameMeasuredKey(x: MeasuredKey, y: MeasuredKey): boolean {
   return x.op === y.op && x.wbits === y.wbits && x.abits === y.abits &&
-    (x.batch ?? 1) === (y.batch ?? 1) && sameShape(x.shape, y.shape);
+    (x.batch ?? 1) === (y.batch ?? 1) && sameShape(x.shape, y.shape) &&
+    sameEpilogue(x.epilogue, y.epilogue);
 }
 
 /** The measured row with exactly this key, or undefined. */

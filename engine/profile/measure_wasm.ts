@@ -1,34 +1,37 @@
 /**
- * The profiler's measuring half: runs the units of `profiler.ts` through the executor
- * (`forward()`, batch 1, on whatever tfjs backend is active — `wasm` for `local-wasm`) and
- * returns raw timings. No disk access; statistics are `profile_build.ts`'s job.
+ * Timing `forward()` calls on whatever tfjs backend is active (`wasm` for `local-wasm`,
+ * whose kernels run synchronously, so a call's wall time is its compute): random weights
+ * and inputs for a graph, and the interleaved schedule the profiler (`measure_networks.ts`)
+ * and the closed-loop benchmark share. No disk access.
  *
- * Schedule: `warmup` untimed rounds over every unit, then `reps` timed rounds; a round times
- * every unit once (its sub-graph, then its baseline), in an order rotated every round, so
- * slow phases of a shared machine spread over all units instead of hitting a few.
+ * Schedule: `warmup` untimed rounds, then `reps` timed rounds; a round visits every call in
+ * an order rotated every round (slow phases of a shared machine spread over all calls
+ * instead of hitting a few): one untimed call (weights and input back into cache), then
+ * `burst` timed calls.
  *
  * @module
  */
 import { tf } from "../backend.ts";
-import { forward } from "../exec/forward.ts";
 import type { LayerTensors, Weights } from "../exec/weights.ts";
 import type { Graph } from "../models/ir.ts";
-import type { ProfileUnit } from "./profiler.ts";
 
 /** Timed rounds per unit. @default 200 */
 export const DEFAULT_REPS = 200;
 /** Untimed rounds first. @default 20 */
 export const DEFAULT_WARMUP = 20;
-/** Timed calls per unit and round (after one untimed call). @default 4 */
+/** Timed calls per call list entry and round (after one untimed call). @default 4 */
 export const DEFAULT_BURST = 4;
 
-/** Options of {@link measureUnits} and {@link timeForward}. */
+/** Options of {@link timeInterleaved} and `measureNetworks()`. */
 export interface MeasureOptions {
   /** Timed repetitions. @default DEFAULT_REPS */
   readonly reps?: number;
   /** Untimed repetitions first. @default DEFAULT_WARMUP */
   readonly warmup?: number;
-  /** Timed calls per round, after one untimed call. @default DEFAULT_BURST */
+  /**
+   * Timed calls per round, after one untimed call (pairs of calls in `measureNetworks`).
+   * @default DEFAULT_BURST (DEFAULT_NETWORK_BURST)
+   */
   readonly burst?: number;
   /** Clock in ms. @default performance.now */
   readonly now?: () => number;
@@ -36,15 +39,8 @@ export interface MeasureOptions {
   readonly onRound?: (done: number, total: number) => void;
 }
 
-/** Raw timings of one unit, ms per call. */
-export interface UnitSamples {
-  /** The unit's sub-graph. */
-  readonly unit: readonly number[];
-  /** Its baseline (input -> flatten), to subtract. */
-  readonly baseline: readonly number[];
-}
-
-function checkCounts(reps: number, warmup: number, burst: number): void {
+/** Throws a RangeError unless reps and burst are integers >= 1 and warmup >= 0. */
+export function checkMeasureCounts(reps: number, warmup: number, burst: number): void {
   if (!Number.isInteger(burst) || burst < 1) {
     throw new RangeError(`Cannot measure with burst ${burst}: expected an integer >= 1`);
   }
@@ -60,12 +56,12 @@ function checkCounts(reps: number, warmup: number, burst: number): void {
 export function randomWeights(graph: Graph, seed = 1): Weights {
   const out: Record<string, LayerTensors> = {};
   let s = seed;
-  const v = (shape: number[], positive = false) => {
-    const t = tf.randomNormal(shape, 0, 0.1, "float32", s++);
-    const r = tf.variable(positive ? tf.add(tf.abs(t), 1) : t, false);
-    t.dispose();
-    return r;
-  };
+  // tidy frees the draws and the abs / add intermediates; variables outlive it.
+  const v = (shape: number[], positive = false) =>
+    tf.tidy(() => {
+      const t = tf.randomNormal(shape, 0, 0.1, "float32", s++);
+      return tf.variable(positive ? tf.add(tf.abs(t), 1) : t, false);
+    });
   const inputs = new Map(graph.nodes.map((n) => [n.name, n.outShape]));
   for (const node of graph.nodes) {
     const x = inputs.get(node.inputs[0] ?? "") ?? [];
@@ -95,24 +91,8 @@ export function randomWeights(graph: Graph, seed = 1): Weights {
   return out;
 }
 
-/** A runnable call: forward on fixed weights and input, output disposed. */
-interface Call {
-  readonly run: () => void;
-  readonly dispose: () => void;
-}
-
-function callOf(graph: Graph, weights: Weights, x: tf.Tensor4D): Call {
-  return {
-    run: () => forward(graph, weights, x).dispose(),
-    dispose: () => {
-      for (const t of Object.values(weights)) for (const w of Object.values(t)) w?.dispose();
-      x.dispose();
-    },
-  };
-}
-
 /** Input of a graph: uniform [0, 1), batch 1. */
-function inputOf(graph: Graph, seed: number): tf.Tensor4D {
+export function randomInput(graph: Graph, seed: number): tf.Tensor4D {
   return tf.randomUniform<tf.Rank>(
     [1, ...graph.nodes[0]!.outShape],
     0,
@@ -136,7 +116,7 @@ export function timeInterleaved(
   const warmup = options.warmup ?? DEFAULT_WARMUP;
   const burst = options.burst ?? DEFAULT_BURST;
   const now = options.now ?? (() => performance.now());
-  checkCounts(reps, warmup, burst);
+  checkMeasureCounts(reps, warmup, burst);
   const samples = calls.map(() => [] as number[]);
   for (let r = 0; r < warmup + reps; r++) {
     for (let k = 0; k < calls.length; k++) {
@@ -153,39 +133,4 @@ export function timeInterleaved(
     if (r >= warmup) options.onRound?.(r - warmup + 1, reps);
   }
   return samples;
-}
-
-/** Timings of a profiling session: the units, and whole networks timed alongside them. */
-export interface SessionSamples {
-  /** Per unit, in order. */
-  readonly units: UnitSamples[];
-  /** Per network, whole `forward()` calls (ms). */
-  readonly networks: number[][];
-}
-
-/**
- * Times the units and whole networks (random weights, batch 1) in one interleaved session,
- * so both see the same machine load; the networks calibrate the per-layer overhead the
- * isolated units miss (`calibrate.ts`).
- */
-export function measureSession(
-  units: readonly ProfileUnit[],
-  networks: readonly Graph[],
-  options: MeasureOptions = {},
-): SessionSamples {
-  const unitCalls = units.flatMap((u, i) => [
-    callOf(u.graph, randomWeights(u.graph, 1 + 16 * i), inputOf(u.graph, i)),
-    callOf(u.baseline, {}, inputOf(u.baseline, i)),
-  ]);
-  const netCalls = networks.map((g, i) => callOf(g, randomWeights(g, 7 + i), inputOf(g, i)));
-  const calls = [...unitCalls, ...netCalls];
-  try {
-    const t = timeInterleaved(calls.map((c) => c.run), options);
-    return {
-      units: units.map((_, i) => ({ unit: t[2 * i]!, baseline: t[2 * i + 1]! })),
-      networks: networks.map((_, i) => t[unitCalls.length + i]!),
-    };
-  } finally {
-    for (const c of calls) c.dispose();
-  }
 }

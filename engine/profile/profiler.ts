@@ -1,14 +1,16 @@
 /**
- * The profiler's pure half: which layer shapes of a model to measure, and the runnable
- * sub-graph that measures each one. `measure_wasm.ts` runs the sub-graphs; `profile_build.ts`
- * turns the timings into measured rows and a profile.
+ * The profiler's pure half: which layer shapes of a model to measure, and which of them each
+ * node of a network times. `measure_networks.ts` runs the networks; `in_network.ts` turns their
+ * per-node timestamps into per-shape samples; `local_profile.ts` into measured rows.
  *
  * A **unit** is what one measured row stands for: a costed node of the graph (conv2d,
  * depthwise, dense, add, max/avg pool, global average pool) together with the nodes the cost
  * model prices at zero that it owns — the batch-norm, activation, flatten and dropout nodes
- * that follow it (the chain of their first inputs leads back to it). Measuring the unit
- * through the same executor (`forward()`) as the whole network makes the rows add up to the
- * network's latency.
+ * that follow it (the chain of their first inputs leads back to it). Its key is (op, shape,
+ * epilogue): the same conv shape followed by a batch-norm and relu6 in one model and by
+ * nothing in another are two rows (`engine/cost/epilogue.ts`). A unit is timed inside
+ * whole networks run through the same executor (`forward()`) as the networks the cost model
+ * predicts, so cache state, allocation and dispatch are those of a real run.
  *
  * Shapes: the network is pruned (shapes only, `prunedGraph()`) to every width of the list,
  * all prunable groups at once. A conv2d or dense layer takes every (input width, output
@@ -21,40 +23,27 @@
  * @module
  */
 import { prunedChannels } from "../cost/config.ts";
+import { layerEpilogues, layerOwners } from "../cost/epilogue.ts";
 import { type Graph, type GraphNode, inShape } from "../models/ir.ts";
 import { dependencyGroups } from "../prune/channels.ts";
 import { prunedGraph } from "../prune/surgery.ts";
-import { sameShape } from "./lookup.ts";
-import type { MeasuredShape, ProfileOp } from "./types.ts";
+import { sameEpilogue, sameShape } from "./lookup.ts";
+import type { EpilogueOp, MeasuredShape, ProfileOp } from "./types.ts";
 
 /** Widths the profiler measures by default (fractions of every prunable group). */
 export const DEFAULT_PROFILE_WIDTHS: readonly number[] = [0.5, 0.75, 1];
 
-/** Name of the input node of a unit's sub-graph. */
-export const UNIT_INPUT = "__input";
-/** Name of the flatten node closing a unit's sub-graph (`forward()` returns rank 2). */
-export const UNIT_OUTPUT = "__flatten";
-
-/** One shape to measure, with the sub-graphs that measure it. */
+/** One shape to measure. */
 export interface ProfileUnit {
   /** Profile op of the row. */
   readonly op: ProfileOp;
   /** Shape signature of the row (the cost model's lookup key). */
   readonly shape: MeasuredShape;
-  /** `UNIT_INPUT` -> the layer -> the nodes it owns -> `UNIT_OUTPUT`. */
-  readonly graph: Graph;
-  /** `UNIT_INPUT` (shaped as the unit's last node) -> `UNIT_OUTPUT`: subtracted from `graph`. */
-  readonly baseline: Graph;
+  /** The batch-norm and activation ops the layer's time includes (`cost/epilogue.ts`). */
+  readonly epilogue: readonly EpilogueOp[];
   /** `model/layer` names of every layer this shape stands for. */
   readonly layers: readonly string[];
 }
-
-const FREE_OPS: ReadonlySet<GraphNode["op"]> = new Set([
-  "batchnorm",
-  "activation",
-  "flatten",
-  "dropout",
-]);
 
 /** The profile op a node is measured as, or undefined for nodes the cost model prices at 0. */
 export function unitOpOf(node: GraphNode): ProfileOp | undefined {
@@ -71,20 +60,6 @@ export function unitOpOf(node: GraphNode): ProfileOp | undefined {
     default:
       return undefined;
   }
-}
-
-/**
- * The owning costed node of every node: itself for costed nodes, its first input's owner
- * for batch-norm, activation, flatten and dropout (undefined when that leads to the input).
- */
-export function unitOwners(graph: Graph): Map<string, string | undefined> {
-  const owner = new Map<string, string | undefined>();
-  for (const node of graph.nodes) {
-    if (unitOpOf(node) !== undefined) owner.set(node.name, node.name);
-    else if (FREE_OPS.has(node.op)) owner.set(node.name, owner.get(node.inputs[0] ?? ""));
-    else owner.set(node.name, undefined);
-  }
-  return owner;
 }
 
 /** The graph with every prunable group at `width` (first channels kept; shapes only). */
@@ -104,6 +79,16 @@ export function graphAtWidth(graph: Graph, width: number): Graph {
 const byName = (g: Graph, name: string): GraphNode => g.nodes.find((n) => n.name === name)!;
 const lastDim = (shape: readonly number[]): number => shape[shape.length - 1] ?? 1;
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Index in `units` of the unit with the key (op, shape, epilogue) of `unit`, or -1. */
+export function unitIndexOf(
+  units: readonly ProfileUnit[],
+  unit: Pick<ProfileUnit, "op" | "shape" | "epilogue">,
+): number {
+  return units.findIndex((u) =>
+    u.op === unit.op && sameShape(u.shape, unit.shape) && sameEpilogue(u.epilogue, unit.epilogue)
+  );
+}
 
 /** Shape signature of `node` reading a tensor of shape `input` (undefined: not square). */
 export function unitShape(
@@ -133,36 +118,9 @@ export function unitShape(
   }
 }
 
-/** The sub-graphs measuring `nodes` (a layer and the nodes it owns) on an `input` tensor. */
-export function unitGraphs(
-  name: string,
-  nodes: readonly GraphNode[],
-  input: readonly number[],
-): { graph: Graph; baseline: Graph } {
-  const [head, ...rest] = nodes;
-  if (head === undefined) throw new RangeError(`Cannot build unit "${name}": no nodes`);
-  const last = nodes[nodes.length - 1]!;
-  const inputNode: GraphNode = { op: "input", name: UNIT_INPUT, inputs: [], outShape: input };
-  const flat = (from: string): GraphNode => ({
-    op: "flatten",
-    name: UNIT_OUTPUT,
-    inputs: [from],
-    outShape: [size(last.outShape)],
-  });
-  const first = { ...head, inputs: head.inputs.map(() => UNIT_INPUT) } as GraphNode;
-  return {
-    graph: { name, nodes: [inputNode, first, ...rest, flat(last.name)], output: UNIT_OUTPUT },
-    baseline: {
-      name: `${name}/baseline`,
-      nodes: [{ ...inputNode, outShape: last.outShape }, flat(UNIT_INPUT)],
-      output: UNIT_OUTPUT,
-    },
-  };
-}
-
 /** Adds `unit` to `units`, or its layers to the unit of the same op and shape. */
 function addUnit(units: ProfileUnit[], unit: ProfileUnit): void {
-  const i = units.findIndex((u) => u.op === unit.op && sameShape(u.shape, unit.shape));
+  const i = unitIndexOf(units, unit);
   if (i < 0) units.push(unit);
   else {
     const old = units[i]!;
@@ -173,8 +131,8 @@ function addUnit(units: ProfileUnit[], unit: ProfileUnit): void {
 
 /**
  * Every shape a model's costed layers take over `widths` (see the module doc), deduplicated
- * by (op, shape); pass `units` to add to the units of other models (the first model's
- * sub-graph is kept for a shared shape). Layers with non-square kernels or strides are skipped.
+ * by (op, shape, epilogue); pass `units` to add to the units of other models. Layers with
+ * non-square kernels or strides are skipped.
  *
  * @example
  * ```ts
@@ -191,24 +149,60 @@ export function profileUnits(
 ): ProfileUnit[] {
   if (widths.length === 0) throw new RangeError("Cannot profile over an empty list of widths");
   const atWidth = widths.map((w) => graphAtWidth(graph, w));
-  const owners = unitOwners(graph);
+  const epilogues = layerEpilogues(graph);
   for (const node of graph.nodes) {
     const op = unitOpOf(node);
     if (op === undefined) continue;
-    const owned = graph.nodes.filter((n) => owners.get(n.name) === node.name).map((n) => n.name);
     const crossed = op === "conv2d" || op === "dense";
     for (let i = 0; i < atWidth.length; i++) {
       for (let o = 0; o < atWidth.length; o++) {
         if (!crossed && o !== i) continue;
         const gIn = atWidth[i]!, gOut = atWidth[o]!;
         const input = inShape(gIn, byName(gIn, node.name));
-        const nodes = owned.map((name) => byName(gOut, name));
-        const shape = unitShape(nodes[0]!, input);
+        const shape = unitShape(byName(gOut, node.name), input);
         if (shape === undefined) continue;
-        const name = `${graph.name}/${node.name}`;
-        addUnit(units, { op, shape, ...unitGraphs(name, nodes, input), layers: [name] });
+        const epilogue = epilogues.get(node.name) ?? [];
+        addUnit(units, { op, shape, epilogue, layers: [`${graph.name}/${node.name}`] });
       }
     }
   }
   return units;
+}
+
+/** One costed layer of a network: the unit it measures and the nodes whose time is its. */
+export interface UnitOccurrence {
+  /** Index in the unit list. */
+  readonly unit: number;
+  /** Indices in `network.nodes`: the costed node and the nodes it owns. */
+  readonly nodes: readonly number[];
+}
+
+/**
+ * The costed layers of `network` (a graph, pruned or not) whose shape is in `units`, in
+ * graph order, each with the nodes it owns (`layerOwners()`). Nodes of no occurrence
+ * (the input; layers of shapes `units` lacks) are per-network overhead.
+ */
+export function unitOccurrences(
+  network: Graph,
+  units: readonly ProfileUnit[],
+): UnitOccurrence[] {
+  const owners = layerOwners(network);
+  const epilogues = layerEpilogues(network);
+  const out: { unit: number; nodes: number[] }[] = [];
+  const byOwner = new Map<string, { unit: number; nodes: number[] }>();
+  network.nodes.forEach((node, i) => {
+    const op = unitOpOf(node);
+    if (op !== undefined) {
+      const shape = unitShape(node, inShape(network, node));
+      const epilogue = epilogues.get(node.name) ?? [];
+      const unit = shape === undefined ? -1 : unitIndexOf(units, { op, shape, epilogue });
+      if (unit < 0) return;
+      const occ = { unit, nodes: [i] };
+      byOwner.set(node.name, occ);
+      out.push(occ);
+      return;
+    }
+    byOwner.get(owners.get(node.name) ?? "")?.nodes.push(i);
+  });
+  return out;
 }

@@ -124,15 +124,32 @@ export interface MeasuredShape {
 
 /** Latency statistics of a measured row, in milliseconds. */
 export interface LatencyStats {
-  /** Mean (or median, per `provenance.method`) latency, ms. */
+  /**
+   * Mean latency, ms: what the cost model adds up over a network's layers (a hardware
+   * team's figure may be a median; `provenance.method` says).
+   */
   readonly meanMs: number;
+  /** Median latency, ms, when measured (a statistic for readers; the cost model uses means). */
+  readonly medianMs?: number;
   /** Standard deviation, ms (0 when the source gives none). */
   readonly stdMs: number;
   /** Number of timed repetitions (1 when the source gives none). */
   readonly count: number;
 }
 
-/** One measured layer. Key for lookups and merges: (op, shape, wbits, abits, batch). */
+/**
+ * Ops a measured row can include after its layer's own op ({@link MeasuredRow.epilogue}):
+ * batch-norm and activations, which the cost model otherwise prices at zero.
+ */
+export const EPILOGUE_OPS = ["batchnorm", "relu", "relu6", "softmax"] as const;
+
+/** One op of an epilogue. */
+export type EpilogueOp = typeof EPILOGUE_OPS[number];
+
+/**
+ * One measured layer. Key for lookups and merges: (op, shape, wbits, abits, batch,
+ * epilogue).
+ */
 export interface MeasuredRow {
   /** Op type. */
   readonly op: ProfileOp;
@@ -154,6 +171,14 @@ export interface MeasuredRow {
   readonly energyMj?: number;
   /** `id` of a {@link ProfileSource}, when the row comes from a cited source. */
   readonly source?: string;
+  /**
+   * The ops the latency includes after the layer's own op, in order: the layer's own
+   * non-linear activation, then the batch-norm and activation nodes that follow it (a
+   * runtime that does not fold or fuse them, like Tailor's executor on wasm). A row with an
+   * epilogue prices layers with exactly that epilogue; a row without one prices any layer
+   * (batch-norm folded and activations fused, as on the shipped hardware profiles).
+   */
+  readonly epilogue?: readonly EpilogueOp[];
 }
 
 /**

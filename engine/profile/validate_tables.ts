@@ -24,6 +24,7 @@ import { PROFILE_KEYS } from "./keys.ts";
 import { formatPair, lookupPair, sameMeasuredKey } from "./lookup.ts";
 import {
   type BitPair,
+  EPILOGUE_OPS,
   type MeasuredRow,
   PROFILE_OPS,
   type ProfileOp,
@@ -187,10 +188,22 @@ export function checkMeasuredRow(
     }
   }
   if ("batch" in row) checkPositiveInt(issues, row.batch, keyPath(path, "batch"));
+  if ("epilogue" in row) {
+    (checkArray(issues, row.epilogue, keyPath(path, "epilogue")) ?? []).forEach((op, i) =>
+      checkOneOf(issues, op, indexPath(keyPath(path, "epilogue"), i), EPILOGUE_OPS)
+    );
+  }
   const latKeys = PROFILE_KEYS["measured[].latency"];
-  const lat = checkObject(issues, row.latency, keyPath(path, "latency"), latKeys.required);
+  const lat = checkObject(
+    issues,
+    row.latency,
+    keyPath(path, "latency"),
+    latKeys.required,
+    latKeys.optional,
+  );
   if (lat) {
     if ("meanMs" in lat) checkPositive(issues, lat.meanMs, keyPath(path, "latency.meanMs"));
+    if ("medianMs" in lat) checkPositive(issues, lat.medianMs, keyPath(path, "latency.medianMs"));
     if ("stdMs" in lat) checkNonNegative(issues, lat.stdMs, keyPath(path, "latency.stdMs"));
     if ("count" in lat) checkPositiveInt(issues, lat.count, keyPath(path, "latency.count"));
   }
@@ -226,7 +239,7 @@ export function checkMeasured(
     if (twin) {
       issues.push({
         path: indexPath(path, i),
-        message: `has the same key (op, shape, bits, batch) as ${path}[${twin.index}]`,
+        message: `has the same key (op, shape, bits, batch, epilogue) as ${path}[${twin.index}]`,
       });
     } else valid.push({ row: row as MeasuredRow, index: i });
   });

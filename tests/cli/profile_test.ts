@@ -110,3 +110,26 @@ Deno.test("profile without --out is a usage error (exit 2)", async () => {
   assert.equal(code, 2);
   assert.match(err, /--model and --out are required/);
 });
+
+Deno.test("profile --seed must be a non-negative integer (exit 2)", async () => {
+  const { code, err } = await run(["--model", "cnn-s", "--out", "x.json", "--seed", "1.5"]);
+  assert.equal(code, 2);
+  assert.match(err, /--seed must be an integer >= 0/);
+});
+
+Deno.test("profile measures cnn-s into a valid profile that records the exact command", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = `${dir}/tiny-local.json`;
+  const args = ["--model", "cnn-s", "--out", out, "--reps", "1", "--warmup", "0", "--seed", "2"];
+  const { code, err } = await run(args);
+  assert.equal(code, 0, err);
+  const p = await loadProfile(out);
+  assert.equal(p.name, "tiny-local");
+  assert.equal(
+    p.provenance.sources[0]!.citation.split(" (")[0],
+    `deno task profile ${args.join(" ")}`,
+  );
+  assert.ok(p.measured.length > 20 && p.measured.every((r) => r.latency.medianMs! > 0));
+  assert.match(err, /per-call overhead: .* us per layer/);
+  await Deno.remove(dir, { recursive: true });
+});

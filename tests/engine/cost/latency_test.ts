@@ -33,6 +33,13 @@ Deno.test("a measured row with the same op, shape and bits wins over the model",
   assert.equal(c.energyMj, 0.5);
 });
 
+Deno.test("the cost model adds up a row's mean, not its median", () => {
+  const row = convRow({ inH: 8, inW: 8, cin: 3, cout: 4 }, 1.234);
+  const withMedian = { ...row, latency: { ...row.latency, medianMs: 1.1 } };
+  const cost = networkCost(oneConvGraph, tinyProfile([withMedian]), { layers: {} });
+  assert.equal(cost.layers[0]!.latencyMs, 1.234);
+});
+
 Deno.test("a measured row at other bits is not used for a layer", () => {
   const row = convRow({ inH: 8, inW: 8, cin: 3, cout: 4 }, 1.234, { wbits: 4 });
   const cost = networkCost(oneConvGraph, tinyProfile([row]), { layers: {} });

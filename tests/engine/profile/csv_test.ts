@@ -49,6 +49,14 @@ Deno.test("parseMeasurementsCsv() accepts columns in any order and defaults std,
   assert.equal(rows[0]?.op, "dense");
 });
 
+Deno.test("parseMeasurementsCsv() reads an optional latency_ms_median column", () => {
+  const rows = parseMeasurementsCsv(
+    "op,in_h,in_w,cin,cout,kernel,stride,groups,wbits,abits,latency_ms_mean,latency_ms_median\n" +
+      "dense,1,1,64,10,1,1,1,8,8,2.5,2.25\n",
+  );
+  assert.deepEqual(rows[0]?.latency, { meanMs: 2.5, medianMs: 2.25, stdMs: 0, count: 1 });
+});
+
 Deno.test("parseMeasurementsCsv() reports bad cells with line number and column", () => {
   const issues = csvIssues(
     `${HEADER}\nconv2d,32,32,16,32,3,1,1,8,8,1.9,0,5,\nconv3d,32,x,16,32,3,1,1,8,40,-1,0,5,\n`,
@@ -63,7 +71,7 @@ Deno.test("parseMeasurementsCsv() reports bad cells with line number and column"
 
 Deno.test("parseMeasurementsCsv() reports missing and unknown columns and short lines", () => {
   assert.deepEqual(csvIssues("op,in_h,speed\n"), [
-    "1:speed: unknown column (known: op, in_h, in_w, cin, cout, kernel, stride, groups, wbits, abits, latency_ms_mean, latency_ms_std, count, energy_mj, batch)",
+    "1:speed: unknown column (known: op, in_h, in_w, cin, cout, kernel, stride, groups, wbits, abits, latency_ms_mean, latency_ms_std, count, energy_mj, batch, latency_ms_median)",
     ...["in_w", "cin", "cout", "kernel", "stride", "groups", "wbits", "abits", "latency_ms_mean"]
       .map((c) => `1:${c}: required column is missing`),
   ]);

@@ -30,6 +30,37 @@ Deno.test("validateProfile() rejects negative numbers with their path", () => {
   ]);
 });
 
+Deno.test("validateProfile() accepts an optional positive latency.medianMs and nothing else new", () => {
+  const ok = brokenProfile((j) => (j.measured[0].latency.medianMs = 0.24));
+  assert.deepEqual(issuesOf(ok), []);
+  const issues = issuesOf(brokenProfile((j) => {
+    j.measured[0].latency.medianMs = 0;
+    j.measured[0].latency.p90Ms = 0.3;
+  }));
+  assert.equal(issues.length, 2);
+  assert.ok(issues.includes("measured[0].latency.medianMs: must be a positive number, got 0"));
+  assert.ok(issues.some((i) => i.startsWith("measured[0].latency.p90Ms")), issues.join("; "));
+});
+
+Deno.test("validateProfile() checks a row's epilogue and keys rows by it", () => {
+  assert.deepEqual(
+    issuesOf(brokenProfile((j) => (j.measured[0].epilogue = ["batchnorm", "relu6"]))),
+    [],
+  );
+  const bad = issuesOf(brokenProfile((j) => (j.measured[0].epilogue = ["batchnorm", "gelu"])));
+  assert.deepEqual(bad, [
+    'measured[0].epilogue[1]: must be one of batchnorm, relu, relu6, softmax, got "gelu"',
+  ]);
+  // Same op, shape and bits with two epilogues: two rows. Twice the same epilogue: a duplicate.
+  const two = (e2: string[]) =>
+    issuesOf(brokenProfile((j) => {
+      j.measured[0].epilogue = ["relu"];
+      j.measured.push({ ...j.measured[0], epilogue: e2 });
+    }));
+  assert.deepEqual(two(["batchnorm", "relu"]), []);
+  assert.equal(two(["relu"]).length, 1);
+});
+
 Deno.test("validateProfile() rejects an unknown op in supported and in a measured row", () => {
   const issues = issuesOf(brokenProfile((j) => {
     j.supported.lstm = [[8, 8]];
@@ -124,7 +155,7 @@ Deno.test("validateProfile() rejects unknown source ids, duplicate row keys and 
 Deno.test("validateProfile() detects two measured rows with the same key", () => {
   const issues = issuesOf(brokenProfile((j) => j.measured.push(structuredClone(j.measured[0]))));
   assert.deepEqual(issues, [
-    "measured[1]: has the same key (op, shape, bits, batch) as measured[0]",
+    "measured[1]: has the same key (op, shape, bits, batch, epilogue) as measured[0]",
   ]);
 });
 
