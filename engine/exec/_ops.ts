@@ -32,7 +32,7 @@ function need(read: WeightReader, node: GraphNode, name: WeightName): tf.Tensor 
   return t;
 }
 
-/** Applies an activation as tfjs-layers does (relu6 = min(6, relu(x))). */
+/** Applies an activation as tfjs-layers does (relu6 = min(6, max(0, x)), one wasm kernel). */
 export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
   switch (activation) {
     case "linear":
@@ -40,7 +40,7 @@ export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
     case "relu":
       return tf.relu(x);
     case "relu6":
-      return tf.minimum(tf.scalar(6), tf.relu(x));
+      return tf.relu6(x);
     case "softmax":
       return tf.softmax(x);
   }
