@@ -66,16 +66,22 @@ async function timeTfjs(
 ): Promise<TfjsTiming> {
   const { initBackend, tf } = await import("../../engine/backend.ts");
   const { buildZooModel } = await import("../../engine/models/zoo.ts");
+  const { trainingForward } = await import("../../engine/train/train_forward.ts");
+  const { registerBatchNormGradient } = await import("../../engine/train/batchnorm_grad.ts");
+  const { createRng } = await import("../../engine/rng.ts");
   await initBackend("wasm");
+  registerBatchNormGradient();
   const model = buildZooModel(name, { seed: 0 });
   const batch = metric === "train_step_ms" ? TRAIN_BATCH : INFER_BATCH;
   const x = tf.randomNormal([batch, 28, 28, 1], 0, 1, "float32", 1);
   const y = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", 2), 10));
   const optimizer = tf.train.adam(LEARNING_RATE);
   const varList = model.trainableWeights.map((w) => w.read() as Variable);
+  // The training forward pass `deno task train` uses (fused batch norm, relu6, seeded dropout).
+  const forward = trainingForward(model, { rng: createRng(0) });
   const trainStep = () => {
     const loss = optimizer.minimize(
-      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as typeof x),
+      () => tf.losses.softmaxCrossEntropy(y, forward(x) as typeof x),
       true,
       varList,
     );
