@@ -3,12 +3,14 @@
  * [--profile P] [--force]`
  *
  * Writes the compressed model (tailor-export/v1: model.json, weights.bin, tailor.json) of a
- * zoo model or model directory M at configuration C (a config file or a result.json):
- * batch norms folded backward where exact, weights quantized per output channel
- * (symmetric min-max) at each layer's wbits and bit-packed, activations calibrated
- * (min-max) on N Fashion-MNIST training images at each layer's abits. Then it reloads the
- * export and checks that its predictions equal the fake-quant evaluation, and, with
- * --profile, prints the cost model's flash prediction next to the bytes on disk.
+ * zoo model or model directory M at configuration C (a config file or a result.json): the
+ * state of post-training quantization (`quantize()` with its defaults, calibrated on N
+ * Fashion-MNIST training images): batch norms folded backward where exact, weights
+ * quantized per output channel (symmetric, MSE-clipped) at each layer's wbits and
+ * bit-packed, activations calibrated (min-max) at each tensor's abits (the smallest of its
+ * readers'), biases corrected. Then it reloads the export and checks that its predictions
+ * equal the fake-quant evaluation, and, with --profile, prints the cost model's flash
+ * prediction next to the bytes on disk.
  *
  * @module
  */
@@ -24,17 +26,17 @@ import {
   disposeWeights,
   weightsFromArrays,
   weightsFromLayersModel,
-  weightsToArrays,
 } from "../engine/exec/weights.ts";
 import { activationQuantHooks } from "../engine/export/activation_hooks.ts";
 import { exportModel, loadExport } from "../engine/export/disk.ts";
-import { foldBatchNormsBackward } from "../engine/export/fold_graph.ts";
 import type { QuantState } from "../engine/export/format.ts";
-import { completeConfig, minMaxQuantState } from "../engine/export/min_max_state.ts";
+import { exportInputOf } from "../engine/export/from_quantized.ts";
+import { completeConfig } from "../engine/export/min_max_state.ts";
 import { graphFromLayersModel } from "../engine/models/from_layers.ts";
 import { type Graph, isComputeNode } from "../engine/models/ir.ts";
 import { resolveModel } from "../engine/models/load.ts";
 import { loadProfile } from "../engine/profile/load.ts";
+import { quantize } from "../engine/quant/ptq.ts";
 import { fakeQuantWeight } from "../engine/quant/weight_channels.ts";
 import { intFlag, parseFlags, requireFlag, runCli } from "./args.ts";
 import { commitDir, prepareOutDir } from "./out_dir.ts";
@@ -91,16 +93,21 @@ async function main(): Promise<void> {
   const model = await resolveModel(modelName);
   const graph0 = graphFromLayersModel(model);
   const vars = weightsFromLayersModel(model, graph0);
-  const arrays0 = weightsToArrays(vars);
-  disposeWeights(vars);
   model.dispose();
-  const { graph, weights, unfolded } = foldBatchNormsBackward(graph0, arrays0);
-  for (const [bn, why] of unfolded) console.error(`note: batch norm "${bn}" kept: ${why}`);
-  const config = completeConfig(graph, rawConfig);
+  completeConfig(graph0, rawConfig); // rejects widths of an unpruned graph
   const data = await loadFashionMnist("train", { dir: f.data ?? FASHION_MNIST_DIR, limit: calib });
   const xs = [...batches(data, { batchSize: BATCH })].map((b) => batchToTensors(b, data));
   const calibration = xs.map(({ x, y }) => (y.dispose(), x));
-  const quant = minMaxQuantState(graph, { weights, config, calibration });
+  const q = quantize(graph0, vars, rawConfig, { calibration: { data: calibration } });
+  disposeWeights(vars);
+  for (const [bn, d] of q.foldPlan) {
+    if (!d.fold) console.error(`note: batch norm "${bn}" kept: ${d.reason}`);
+    else if (d.direction !== "backward") {
+      console.error(`note: batch norm "${bn}" kept: folds forward only`);
+    }
+  }
+  const { graph, weights, config, quant } = exportInputOf(q);
+  q.dispose();
   const tmp = await prepareOutDir(out, { force: f.force ?? false });
   try {
     const sizes = await exportModel(tmp, { graph, weights, config, quant });

@@ -1,9 +1,10 @@
 /**
- * A plain post-training quant state for export, used by `deno task export` until the PTQ
- * entry point (`quantize(graph, config, {calibration})`) lands: per-output-channel
- * symmetric min-max weight params at each layer's `wbits`, and per-tensor affine min-max
- * params at `abits` for the activations each compute layer reads (the output of its
- * producer), observed over calibration batches.
+ * A plain min-max quant state for export (`deno task export` now exports the state of
+ * `quantize()` instead, see `from_quantized.ts`): per-output-channel symmetric min-max
+ * weight params at each layer's `wbits`, and per-tensor affine min-max params for the
+ * activations each compute layer reads (the output of its producer), observed over
+ * calibration batches. A tensor read by several layers is quantized at the smallest of
+ * their `abits`, as `quantize()` does (`activationTargets`).
  *
  * @module
  */
@@ -13,6 +14,7 @@ import { DEFAULT_BITS } from "../cost/defaults.ts";
 import { forward } from "../exec/forward.ts";
 import { disposeWeights, type WeightArray, weightsFromArrays } from "../exec/weights.ts";
 import { type ComputeNode, type Graph, isComputeNode } from "../models/ir.ts";
+import { activationTargets } from "../quant/act_targets.ts";
 import { computeQParams, type QParams } from "../quant/qparams.ts";
 import { channelView } from "../quant/weight_channels.ts";
 import type { QuantState, WeightArrays } from "./format.ts";
@@ -74,16 +76,14 @@ export function minMaxQuantState(
 ): QuantState {
   const { weights, config } = options;
   const wq: Record<string, { kernel: QParams }> = {};
-  const abits = new Map<string, number>();
   for (const node of graph.nodes.filter(isComputeNode)) {
     const c = config.layers[node.name];
     if (c === undefined) throw new RangeError(`Cannot quantize "${node.name}": not in config`);
     const kernel = weights[node.name]?.kernel;
     if (kernel === undefined) throw new RangeError(`Cannot quantize "${node.name}": no kernel`);
     if (c.wbits < 32) wq[node.name] = { kernel: kernelQParams(node, kernel, c.wbits) };
-    const producer = node.inputs[0]!;
-    if (c.abits < 32) abits.set(producer, Math.max(abits.get(producer) ?? 0, c.abits));
   }
+  const abits = activationTargets(graph, config);
   const lo = new Map<string, number>(), hi = new Map<string, number>();
   const vars = weightsFromArrays(weights);
   try {

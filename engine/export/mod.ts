@@ -42,3 +42,4 @@ export { exportModel, loadExport } from "./disk.ts";
 export { activationQuantHooks } from "./activation_hooks.ts";
 export { foldBatchNormsBackward, type FoldedGraph } from "./fold_graph.ts";
 export { completeConfig, kernelQParams, minMaxQuantState } from "./min_max_state.ts";
+export { exportInputOf } from "./from_quantized.ts";

@@ -17,6 +17,7 @@ import { MinMaxObserver, type Observer } from "./observer.ts";
 import { PercentileObserver } from "./percentile_observer.ts";
 import { computeQParams, type QParams } from "./qparams.ts";
 import { channelView } from "./weight_channels.ts";
+import { mseClipRanges, mseWeightQParams } from "./weight_clip.ts";
 
 /** Observer families for activations. */
 export type ActivationObserverKind = "minmax" | "percentile" | "mse";
@@ -43,7 +44,9 @@ export function createObserver(kind: ActivationObserverKind, axis?: number): Obs
 
 /**
  * Symmetric signed parameters of a compute layer's kernel at `bits`: per output channel
- * (along the `channelView` axis) or per tensor.
+ * (along the `channelView` axis) or per tensor; `"mse"` clips each channel (or the tensor)
+ * to the range of least squared quantization error (exact search, `weight_clip.ts`),
+ * `"minmax"` keeps the full range.
  */
 export function weightQParams(
   node: ComputeNode,
@@ -54,10 +57,15 @@ export function weightQParams(
   const view = channelView(node.op, kernel.shape);
   const perChannel = opts.perChannel ?? true;
   const kind = opts.observer ?? "minmax";
-  if (kind !== "minmax" && kind !== "mse") {
+  if (kind === "mse") {
+    if (perChannel) return mseWeightQParams(node, kernel, bits);
+    const { min, max } = mseClipRanges(kernel.dataSync() as Float32Array, 1, bits);
+    return computeQParams(min, max, bits, { symmetric: true });
+  }
+  if (kind !== "minmax") {
     throw new RangeError(`Cannot calibrate weights with observer "${kind}": use minmax or mse`);
   }
-  const obs = createObserver(kind, perChannel ? view.axis : undefined);
+  const obs = new MinMaxObserver(perChannel ? { axis: view.axis } : {});
   const viewed = kernel.reshape([...view.shape]);
   obs.observe(viewed);
   viewed.dispose();

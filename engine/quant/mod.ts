@@ -1,7 +1,8 @@
 /**
  * Quantization building blocks: PyTorch-exact fake quantization (straight-through),
  * integer quantize/dequantize for export, LSQ, calibration observers (min-max,
- * percentile, MSE), data-free ranges from batch norm, batch-norm folding, and the entry
+ * percentile, MSE), MSE-optimal weight clipping, data-free ranges and moments from batch
+ * norm, bias correction (empirical and data-free), batch-norm folding, and the entry
  * points: post-training quantization (`quantize`) and QAT / fine-tuning (`qatFineTune`).
  *
  * @module
@@ -75,6 +76,21 @@ export {
   type GraphEvalResult,
 } from "./evaluate_graph.ts";
 export {
+  channelQuantError,
+  type ClipSearchOptions,
+  DEFAULT_CLIP_GRID,
+  mseClipRanges,
+  mseWeightQParams,
+} from "./weight_clip.ts";
+export { type ChannelMoments, expectedActivations } from "./expected_activations.ts";
+export {
+  correctBiasesEmpirically,
+  dataFreeBiasShifts,
+  type EmpiricalBiasCorrectionOptions,
+} from "./bias_correction.ts";
+export { correctedLayers, resolveBiasCorrection } from "./ptq_bias.ts";
+export {
+  type BiasCorrectionMode,
   type CalibrationMode,
   type CalibrationOptions,
   quantize,

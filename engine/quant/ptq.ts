@@ -1,9 +1,12 @@
 /**
  * Post-training quantization: `quantize(graph, weights, config, {calibration})` folds the
  * batch norms, fake-quantizes every kernel at its layer's `wbits` (symmetric, signed, per
- * output channel) and every tensor a compute layer reads at its `abits` (per tensor,
- * affine, unsigned range), with activation ranges calibrated on data batches or, without
- * data, from batch-norm statistics (see `data_free.ts`). 32 bits means float.
+ * output channel; each channel's clipping range searched for the least squared error by
+ * default, `weight_clip.ts`) and every tensor a compute layer reads at its `abits` (per
+ * tensor, affine, unsigned range), with activation ranges calibrated on data batches or,
+ * without data, from batch-norm statistics (see `data_free.ts`); then it corrects the
+ * biases for the mean shift quantization causes (`bias_correction.ts`: empirically with
+ * data, from batch-norm statistics without). 32 bits means float.
  *
  * @module
  */
@@ -22,10 +25,17 @@ import {
 } from "./calibrate.ts";
 import { dataFreeRanges } from "./data_free.ts";
 import { foldBatchNorms, foldMasks } from "./fold_model.ts";
+import {
+  applyBiasCorrection,
+  type BiasCorrectionMode,
+  correctedLayers,
+  resolveBiasCorrection,
+  withBiases,
+} from "./ptq_bias.ts";
 import type { QParams } from "./qparams.ts";
 import { type CalibrationMode, type QuantizedModel, quantizedModel } from "./quantized_model.ts";
 
-export type { CalibrationMode, QuantizedModel };
+export type { BiasCorrectionMode, CalibrationMode, QuantizedModel };
 
 /** Calibration settings of {@linkcode quantize}. */
 export interface CalibrationOptions {
@@ -33,8 +43,23 @@ export interface CalibrationOptions {
   readonly data?: Iterable<tf.Tensor4D>;
   /** Activation observer. @default "minmax" */
   readonly observer?: ActivationObserverKind;
-  /** Weight observer. @default "mse" when `observer` is "mse", else "minmax" */
+  /**
+   * Weight clipping: `"mse"` searches each channel's (or the tensor's) clipping ratio for
+   * the least squared quantization error of the kernel; `"minmax"` keeps the full range.
+   * @default "mse", or "minmax" when `activations` are given (QAT trains against min-max
+   * kernel ranges, so its weights are kept on the grid they were trained on)
+   */
   readonly weightObserver?: WeightObserverKind;
+  /**
+   * Bias correction after quantization (see {@linkcode BiasCorrectionMode}); `"auto"` needs
+   * no data on the data-free path. @default "auto"
+   */
+  readonly biasCorrection?: BiasCorrectionMode;
+  /**
+   * Bias-correct the layers that read the network input too (see `correctedLayers`).
+   * @default false
+   */
+  readonly correctInputLayers?: boolean;
   /** Per-output-channel weight parameters. @default true */
   readonly perChannel?: boolean;
   /** Data-free: standard deviations around a batch norm's mean. @default 4 */
@@ -96,11 +121,13 @@ export function quantize(
 ): QuantizedModel {
   checkConfig(graph, config);
   const cal = opts.calibration ?? {};
-  const fold = foldBatchNorms(graph, weights);
+  const data = cal.data === undefined ? undefined : [...cal.data];
+  let fold = foldBatchNorms(graph, weights);
   try {
     const masks = foldMasks(opts.masks ?? {}, fold.folded);
+    const activationsGiven = Object.keys(opts.activations ?? {}).length > 0;
+    const weightObserver = cal.weightObserver ?? (activationsGiven ? "minmax" : "mse");
     const weightParams: Record<string, QParams> = {};
-    const weightObserver = cal.weightObserver ?? (cal.observer === "mse" ? "mse" : "minmax");
     for (const [node, bits] of weightTargets(fold.graph, config)) {
       if (bits === 32) continue;
       const kernel = fold.weights[node.name]?.kernel;
@@ -117,10 +144,10 @@ export function quantize(
     let calibration: CalibrationMode = "given";
     if (todo.size === 0) {
       activationParams = {};
-    } else if (cal.data !== undefined) {
+    } else if (data !== undefined) {
       calibration = "data";
       activationParams = calibrateActivations(fold.graph, fold.weights, todo, {
-        batches: cal.data,
+        batches: data,
         observer: cal.observer ?? "minmax",
         masks,
       });
@@ -145,7 +172,27 @@ export function quantize(
       }
       activationParams[name] = p;
     }
-    return quantizedModel(fold, config, weightParams, activationParams, masks, calibration);
+    const mode = resolveBiasCorrection(cal.biasCorrection ?? "auto", {
+      hasData: data !== undefined && data.length > 0,
+      activationsGiven,
+    });
+    const layers = mode === "none"
+      ? []
+      : correctedLayers(fold.graph, weightParams, activationParams, {
+        inputLayers: cal.correctInputLayers ?? false,
+      });
+    fold = withBiases(fold, layers);
+    const q = quantizedModel(fold, config, weightParams, activationParams, masks, calibration);
+    if (mode !== "none" && layers.length > 0) {
+      applyBiasCorrection(q, mode, {
+        layers,
+        batches: data ?? [],
+        masks,
+        original: { graph, weights },
+        folded: fold.folded,
+      });
+    }
+    return q;
   } catch (e) {
     disposeWeights(fold.weights);
     throw e;

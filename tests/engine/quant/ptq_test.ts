@@ -172,7 +172,9 @@ Deno.test("quantize() without data derives finite activation ranges from batch n
 
 Deno.test("quantize() hooks fake-quantize each kernel with its per-channel min-max params", () => {
   const weights = tinyWeights(4);
-  const q = quantize(TINY_GRAPH, weights, uniformConfig(TINY_GRAPH, { wbits: 4, abits: 8 }));
+  const q = quantize(TINY_GRAPH, weights, uniformConfig(TINY_GRAPH, { wbits: 4, abits: 8 }), {
+    calibration: { weightObserver: "minmax" },
+  });
   const node = q.graph.nodes.find((n) => n.name === "conv2")!;
   const kernel = q.weights.conv2!.kernel!;
   const data = kernel.dataSync();
