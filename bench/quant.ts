@@ -2,14 +2,17 @@
  * `quant`: Fashion-MNIST test accuracy of the compressed zoo models against float, per
  * model and mode: uniform W8A8 PTQ (target drop <= 0.3 points), data-free W8A8 (<= 0.5),
  * W4A8 PTQ with per-channel MSE calibration (<= 1.5), W4A8 after QAT (<= 0.5), pruned to
- * half the MACs by L1 (dependency-aware) and fine-tuned (<= 1.0), and the data-free
- * redundancy merge at its natural ratio (reported). Needs the trained zoo weights.
+ * half the MACs (dependency-aware) by L1 or by the first-order Taylor criterion with a
+ * global allocation, then fine-tuned one epoch (<= 1.0), and the
+ * data-free RED merge (KDE hashing, then exact merge) at its natural ratio, without and
+ * with a one-epoch fine-tune (reported). Needs the trained zoo weights.
  *
  * @module
  */
 import { errorRecord } from "./record.ts";
 import type { BenchRecord } from "./record.ts";
 import type { Suite } from "./suite.ts";
+import type { PruneBenchOptions } from "./quant_prune.ts";
 
 /** The models this suite measures by default. */
 export const QUANT_MODELS = ["resnet8", "mobilenet-tiny"] as const;
@@ -21,7 +24,9 @@ export const QUANT_MODES = {
   "ptq-w4a8-mse": 1.5,
   "qat-w4a8": 0.5,
   "prune-l1-half": 1.0,
+  "prune-half": 1.0,
   "red-merge": null,
+  "red-merge-ft": null,
 } as const;
 
 /** A mode name. */
@@ -45,8 +50,10 @@ export interface QuantBenchOptions {
   readonly finetuneEpochs?: number;
   /** QAT peak learning rate. @default 2e-4 */
   readonly qatLr?: number;
-  /** Fine-tuning peak learning rate after pruning. @default 1e-3 */
+  /** Fine-tuning peak learning rate after pruning or merging. @default 3e-3 */
   readonly finetuneLr?: number;
+  /** Pruning criterion, allocation, distillation and RED bandwidth (see quant_prune.ts). */
+  readonly prune?: PruneBenchOptions;
   /** Progress lines. */
   readonly log?: (line: string) => void;
 }
@@ -72,9 +79,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
   const { qatFineTune } = await import("../engine/quant/qat.ts");
   const { uniformConfig } = await import("../engine/quant/act_targets.ts");
   const { evaluateGraph } = await import("../engine/quant/evaluate_graph.ts");
-  const { mergeRedundant, pruneToRatio, surgery, graphMacs } = await import(
-    "../engine/prune/mod.ts"
-  );
+  const { runPruneHalf, runRedMerge } = await import("./quant_prune.ts");
   const log = opts.log ?? (() => {});
   await initBackend("wasm");
   const test = await loadFashionMnist("test", opts.testLimit ? { limit: opts.testLimit } : {});
@@ -133,6 +138,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
         if (cal) tf.dispose(cal);
       }
     };
+    const pruneCtx = { graph, weights, settings, train, test, log };
     const run: Record<QuantMode, () => Promise<Result>> = {
       "ptq-w8a8": () => Promise.resolve(ptq({ wbits: 8, abits: 8 }, true, "minmax")),
       "datafree-w8a8": () => Promise.resolve(ptq({ wbits: 8, abits: 8 }, false, "minmax")),
@@ -156,43 +162,29 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
           ex.disposeWeights(w);
         }
       },
-      "prune-l1-half": async () => {
-        const pruned = pruneToRatio(graph, weights, { criterion: "l1", macsRatio: 0.5 });
-        const small = surgery(graph, weights, pruned.masks);
-        try {
-          const before = evaluateGraph(small.graph, small.weights, test).accuracy;
-          const float32 = uniformConfig(small.graph, { wbits: 32, abits: 32 });
-          const r = await qatFineTune(small.graph, small.weights, float32, {
-            train,
-            epochs: limits.finetuneEpochs,
-            lr: opts.finetuneLr ?? 1e-3,
-            settings,
-            onProgress: progress("finetune"),
-          });
-          return {
-            accuracy: evaluateGraph(small.graph, small.weights, test).accuracy,
-            extra: {
-              macsRatio: pruned.macs.after / pruned.macs.before,
-              accuracyBeforeFinetune: 100 * before,
-              steps: r.steps,
-            },
-          };
-        } finally {
-          ex.disposeWeights(small.weights);
-        }
-      },
-      "red-merge": () => {
-        const merged = mergeRedundant(graph, weights);
-        try {
-          const accuracy = evaluateGraph(merged.graph, merged.weights, test).accuracy;
-          return Promise.resolve({
-            accuracy,
-            extra: { macsRatio: graphMacs(merged.graph) / graphMacs(graph), ...merged.ratio },
-          });
-        } finally {
-          ex.disposeWeights(merged.weights);
-        }
-      },
+      "prune-l1-half": () =>
+        runPruneHalf(pruneCtx, {
+          criterion: "l1",
+          allocation: "uniform",
+          ...opts.prune,
+          epochs: limits.finetuneEpochs,
+          lr: opts.finetuneLr ?? opts.prune?.lr,
+        }),
+      "prune-half": () =>
+        runPruneHalf(pruneCtx, {
+          criterion: "taylor",
+          allocation: "global",
+          ...opts.prune,
+          epochs: limits.finetuneEpochs,
+          lr: opts.finetuneLr ?? opts.prune?.lr,
+        }),
+      "red-merge": () => runRedMerge(pruneCtx, { ...opts.prune, epochs: 0 }),
+      "red-merge-ft": () =>
+        runRedMerge(pruneCtx, {
+          ...opts.prune,
+          epochs: limits.finetuneEpochs,
+          lr: opts.finetuneLr ?? opts.prune?.lr,
+        }),
     };
     for (const mode of modes) {
       const key = { suite: "quant", case: `${name}/${mode}` };
@@ -204,8 +196,8 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
         const drop = 100 * (float - accuracy);
         const common = { peer: null, peerValue: null, ratio: null, float: 100 * float };
         const info = {
-          ...extra,
           ...limits,
+          ...extra,
           target,
           seconds,
           meetsTarget: target === null ? null : drop <= target,

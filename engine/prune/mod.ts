@@ -1,8 +1,33 @@
 /**
- * Structured pruning: dependency groups, masks, criteria, surgery, redundancy merge.
+ * Structured pruning: dependency groups, masks, criteria, allocation of a MACs target,
+ * surgery, batch-norm recalibration and fine-tuning, and the data-free RED merge (KDE
+ * hashing then exact redundancy merge).
  *
  * @module
  */
+export {
+  type Allocation,
+  DEFAULT_MIN_KEEP,
+  globalMasks,
+  uniformWidths,
+  widthsAt,
+} from "./allocate.ts";
+export {
+  DEFAULT_RECALIBRATION_EXAMPLES,
+  recalibrateBatchNorm,
+  type RecalibrateOptions,
+} from "./bn_recalibrate.ts";
+export {
+  DEFAULT_FINETUNE_LR,
+  DEFAULT_FINETUNE_WARMUP,
+  fineTune,
+  type FineTuneOptions,
+  type FineTuneResult,
+  type Teacher,
+} from "./finetune.ts";
+export { type HashResult, hashWeights, type LayerHash } from "./hash_weights.ts";
+export { DEFAULT_KDE_BANDWIDTH, kdeHash, type KdeHashResult, type KdeOptions } from "./kde_hash.ts";
+export { DEFAULT_RED_TOLERANCE, redCompress, type RedOptions, type RedResult } from "./red.ts";
 export {
   analyzeChannels,
   type ChannelAnalysis,

@@ -1,13 +1,15 @@
 /**
  * Chooses channel masks for every prunable group: either explicit widths per group, or a
- * MACs ratio reached by one common keep-fraction across groups (found by bisection, so
- * the residual and depthwise ties of the groups are respected by construction).
+ * MACs ratio reached by one common keep-fraction across groups (found by bisection) or by
+ * a global ranking of per-group normalised scores. Groups tie residual and depthwise
+ * layers, so every allocation respects them by construction.
  *
  * @module
  */
 import type { Weights } from "../exec/weights.ts";
 import type { Graph } from "../models/ir.ts";
-import { analyzeChannels, type DependencyGroup } from "./channels.ts";
+import { type Allocation, DEFAULT_MIN_KEEP, globalMasks, uniformWidths } from "./allocate.ts";
+import { analyzeChannels } from "./channels.ts";
 import { criterionByName } from "./criteria/mod.ts";
 import type { LabeledBatch, PruningCriterion } from "./criteria/types.ts";
 import { type GroupMasks, topKMask } from "./masks.ts";
@@ -25,6 +27,10 @@ export interface PruneOptions {
   readonly data?: readonly LabeledBatch[];
   /** Riemann steps for integrated gradients. */
   readonly steps?: number;
+  /** How `macsRatio` is split across groups. @default "uniform" */
+  readonly allocation?: Allocation;
+  /** Minimum kept fraction per group under global allocation. @default 0.25 */
+  readonly minKeep?: number;
 }
 
 /** Result of {@linkcode pruneToRatio}. */
@@ -37,10 +43,8 @@ export interface PruneResult {
   readonly macs: { readonly before: number; readonly after: number };
 }
 
-function widthsAt(groups: readonly DependencyGroup[], fraction: number): Record<string, number> {
-  return Object.fromEntries(
-    groups.map((g) => [g.id, Math.max(1, Math.min(g.channels, Math.round(g.channels * fraction)))]),
-  );
+function checkRatio(ratio: number): void {
+  if (!(ratio > 0 && ratio <= 1)) throw new RangeError(`Cannot prune to MACs ratio ${ratio}`);
 }
 
 /**
@@ -95,6 +99,20 @@ export function pruneToRatio(graph: Graph, weights: Weights, opts: PruneOptions)
     Object.fromEntries(groups.map((g) => [g.id, topKMask(scores[g.id]!, widths[g.id]!)]));
   const before = graphMacs(graph);
   let widths: Record<string, number>;
+  if (opts.macsRatio !== undefined && opts.allocation === "global") {
+    checkRatio(opts.macsRatio);
+    const masks = globalMasks(
+      graph,
+      groups,
+      scores,
+      opts.macsRatio * before,
+      opts.minKeep ?? DEFAULT_MIN_KEEP,
+    );
+    widths = Object.fromEntries(
+      Object.entries(masks).map(([id, m]) => [id, m.reduce((a, b) => a + b, 0)]),
+    );
+    return { masks, widths, scores, macs: { before, after: graphMacs(prunedGraph(graph, masks)) } };
+  }
   if (opts.widths !== undefined) {
     widths = Object.fromEntries(groups.map((g) => [g.id, opts.widths![g.id] ?? g.channels]));
     for (const id of Object.keys(opts.widths)) {
@@ -103,16 +121,8 @@ export function pruneToRatio(graph: Graph, weights: Weights, opts: PruneOptions)
       }
     }
   } else {
-    const ratio = opts.macsRatio!;
-    if (!(ratio > 0 && ratio <= 1)) throw new RangeError(`Cannot prune to MACs ratio ${ratio}`);
-    const macsAt = (f: number) => graphMacs(prunedGraph(graph, masksFor(widthsAt(groups, f))));
-    let lo = 0, hi = 1;
-    for (let i = 0; i < 30; i++) {
-      const mid = (lo + hi) / 2;
-      if (macsAt(mid) <= ratio * before) lo = mid;
-      else hi = mid;
-    }
-    widths = widthsAt(groups, lo);
+    checkRatio(opts.macsRatio!);
+    widths = uniformWidths(graph, groups, scores, opts.macsRatio! * before);
   }
   const masks = masksFor(widths);
   return { masks, widths, scores, macs: { before, after: graphMacs(prunedGraph(graph, masks)) } };

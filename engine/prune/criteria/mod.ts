@@ -6,14 +6,17 @@
 import { bnGammaCriterion } from "./bn_gamma.ts";
 import { integratedGradientsCriterion } from "./integrated_gradients.ts";
 import { l1Criterion } from "./l1.ts";
+import { l1BnCriterion } from "./l1_bn.ts";
 import { redundancyCriterion } from "./redundancy.ts";
+import { taylorCriterion } from "./taylor.ts";
 import type { PruningCriterion } from "./types.ts";
 
 export type { CriterionInput, LabeledBatch, PruningCriterion } from "./types.ts";
 
 /**
- * Pruning criteria by name: `l1`, `bn-gamma`, `integrated-gradients` (needs data),
- * `redundancy` (data-free, RED-style distance to the nearest duplicate).
+ * Pruning criteria by name: `l1`, `l1-bn` (L1 of the BN-folded kernel), `bn-gamma`,
+ * `integrated-gradients` and `taylor` (need data), `redundancy` (data-free, RED-style
+ * distance to the nearest duplicate).
  *
  * @example
  * ```ts
@@ -23,9 +26,11 @@ export type { CriterionInput, LabeledBatch, PruningCriterion } from "./types.ts"
  */
 export const criteria: Readonly<Record<string, PruningCriterion>> = Object.freeze({
   [l1Criterion.name]: l1Criterion,
+  [l1BnCriterion.name]: l1BnCriterion,
   [bnGammaCriterion.name]: bnGammaCriterion,
   [integratedGradientsCriterion.name]: integratedGradientsCriterion,
   [redundancyCriterion.name]: redundancyCriterion,
+  [taylorCriterion.name]: taylorCriterion,
 });
 
 /** Looks a criterion up; throws a RangeError listing the known names. */

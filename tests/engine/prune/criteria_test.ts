@@ -72,7 +72,36 @@ Deno.test("criterion integrated-gradients is complete: its attributions sum to L
 });
 
 Deno.test("criterionByName() names the unknown criterion and lists the known ones", () => {
-  assert.throws(() => criterionByName("taylor"), /"taylor".*l1/);
+  assert.throws(() => criterionByName("magic"), /"magic".*l1/);
+});
+
+Deno.test("criterion l1-bn scales each channel's L1 by its batch norm's |gamma|/sqrt(var+eps)", () => {
+  weights.block1_bn1!.gamma!.assign(tf.linspace(-2, 2, 16));
+  const group = analysis.groups.find((g) => g.id === "block1_conv1")!;
+  const folded = criteria["l1-bn"]!.score({ graph, weights, group, analysis });
+  const plain = criteria.l1!.score({ graph, weights, group, analysis });
+  const gamma = weights.block1_bn1!.gamma!.dataSync();
+  const variance = weights.block1_bn1!.movingVariance!.dataSync();
+  folded.forEach((s, c) => {
+    const want = plain[c]! * Math.abs(gamma[c]!) / Math.sqrt(variance[c]! + 1e-5);
+    assert.ok(Math.abs(s - want) < 1e-4 * Math.max(1, want), `channel ${c}: ${s} vs ${want}`);
+  });
+  weights.block1_bn1!.gamma!.assign(tf.ones([16]));
+});
+
+Deno.test("criterion taylor gives 0 to a channel no consumer reads, more to used ones", () => {
+  const group = analysis.groups.find((g) => g.id === "block3_conv1")!;
+  const kernel = weights.block3_conv2!.kernel!;
+  const saved = tf.clone(kernel);
+  // Zero the input slice of channel 5 in block3_conv2: its gate has no effect on the loss.
+  const keep = tf.tidy(() => tf.sub(1, tf.oneHot([5], 64).reshape([1, 1, 64, 1])));
+  kernel.assign(tf.tidy(() => tf.mul(kernel, keep)));
+  const scores = criteria.taylor!.score({ graph, weights, group, analysis, data });
+  assert.equal(scores[5], 0);
+  assert.ok(scores.filter((s) => s > 0).length > 32, "most used channels score > 0");
+  kernel.assign(saved);
+  tf.dispose([saved, keep]);
+  assert.throws(() => criteria.taylor!.score({ graph, weights, group, analysis }), /no data/);
 });
 
 Deno.test("criteria leak no tensors", () => {

@@ -1,0 +1,76 @@
+/**
+ * Runs chosen models and modes of the `quant` suite and prints its records as JSON
+ * (`deno task bench --suite quant` runs every mode; this runs one figure at a time):
+ *
+ * ```sh
+ * deno run -A bench/quant_run.ts --models resnet8 --modes prune-l1-half [--criterion l1]
+ *   [--allocation uniform|global] [--no-distill] [--bandwidth 0.1] [--lr 0.001]
+ *   [--test-limit N] [--train-limit N] [--json FILE]
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { benchQuant, QUANT_MODES, type QuantMode } from "./quant.ts";
+import type { PruneBenchOptions } from "./quant_prune.ts";
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new RangeError(`Cannot use --${name} ${v}`);
+  return n;
+}
+
+/** Parses the arguments, runs, prints the records; returns the exit code. */
+export async function runQuantCli(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      models: { type: "string" },
+      modes: { type: "string" },
+      criterion: { type: "string" },
+      allocation: { type: "string" },
+      "no-distill": { type: "boolean" },
+      bandwidth: { type: "string" },
+      lr: { type: "string" },
+      "test-limit": { type: "string" },
+      "train-limit": { type: "string" },
+      json: { type: "string" },
+    },
+    strict: true,
+  });
+  const modes = values.modes?.split(",") as QuantMode[] | undefined;
+  for (const m of modes ?? []) {
+    if (!(m in QUANT_MODES)) {
+      throw new RangeError(`Cannot run mode "${m}": expected ${Object.keys(QUANT_MODES)}`);
+    }
+  }
+  const allocation = values.allocation;
+  if (allocation !== undefined && allocation !== "uniform" && allocation !== "global") {
+    throw new RangeError(`Cannot allocate "${allocation}": expected uniform or global`);
+  }
+  const bandwidth = num("bandwidth", values.bandwidth), lr = num("lr", values.lr);
+  const prune: PruneBenchOptions = {
+    ...(values.criterion ? { criterion: values.criterion } : {}),
+    ...(allocation ? { allocation } : {}),
+    ...(values["no-distill"] ? { distill: false } : {}),
+    ...(bandwidth ? { bandwidth } : {}),
+  };
+  const testLimit = num("test-limit", values["test-limit"]);
+  const trainLimit = num("train-limit", values["train-limit"]);
+  const records = await benchQuant({
+    ...(values.models ? { models: values.models.split(",") } : {}),
+    ...(modes ? { modes } : {}),
+    ...(testLimit ? { testLimit } : {}),
+    ...(trainLimit ? { trainLimit } : {}),
+    ...(lr ? { finetuneLr: lr } : {}),
+    prune,
+    log: (line) => console.error(line),
+  });
+  const text = JSON.stringify(records, null, 2);
+  if (values.json) await Deno.writeTextFile(values.json, text + "\n");
+  console.log(text);
+  return records.some((r) => r.value === null) ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await runQuantCli(Deno.args));

@@ -1,0 +1,84 @@
+/**
+ * How a MACs target is split across dependency groups: one common keep-fraction for every
+ * group (bisection), or a global ranking of all channels by their score normalised within
+ * their group (so scores of differently scaled layers compare), removing the lowest first
+ * until the target is met, never below a minimum keep-fraction per group.
+ *
+ * @module
+ */
+import type { Graph } from "../models/ir.ts";
+import type { DependencyGroup } from "./channels.ts";
+import { topKMask } from "./masks.ts";
+import { graphMacs, prunedGraph } from "./surgery.ts";
+
+/** How channels are allocated across groups. */
+export type Allocation = "uniform" | "global";
+
+/** Default minimum fraction of channels a group keeps under global allocation. @default 0.25 */
+export const DEFAULT_MIN_KEEP = 0.25;
+
+/** Widths (kept channels per group) from one keep-fraction. */
+export function widthsAt(
+  groups: readonly DependencyGroup[],
+  fraction: number,
+): Record<string, number> {
+  return Object.fromEntries(
+    groups.map((g) => [g.id, Math.max(1, Math.min(g.channels, Math.round(g.channels * fraction)))]),
+  );
+}
+
+type Masks = Record<string, Float32Array>;
+
+/** Largest common keep-fraction whose MACs are within `target` (30 bisection steps). */
+export function uniformWidths(
+  graph: Graph,
+  groups: readonly DependencyGroup[],
+  scores: Readonly<Record<string, Float32Array>>,
+  target: number,
+): Record<string, number> {
+  const masksFor = (w: Record<string, number>): Masks =>
+    Object.fromEntries(groups.map((g) => [g.id, topKMask(scores[g.id]!, w[g.id]!)]));
+  let lo = 0, hi = 1;
+  for (let i = 0; i < 30; i++) {
+    const mid = (lo + hi) / 2;
+    if (graphMacs(prunedGraph(graph, masksFor(widthsAt(groups, mid)))) <= target) lo = mid;
+    else hi = mid;
+  }
+  return widthsAt(groups, lo);
+}
+
+/**
+ * Global ranking: each group's scores are divided by their mean, then channels are removed
+ * lowest first (skipping groups at `minKeep`) until the MACs are within `target`.
+ * Returns the masks (they follow the ranking, not a per-group top-k).
+ */
+export function globalMasks(
+  graph: Graph,
+  groups: readonly DependencyGroup[],
+  scores: Readonly<Record<string, Float32Array>>,
+  target: number,
+  minKeep: number = DEFAULT_MIN_KEEP,
+): Masks {
+  if (!(minKeep > 0 && minKeep <= 1)) {
+    throw new RangeError(`Cannot keep a fraction ${minKeep} of each group: expected (0, 1]`);
+  }
+  const masks: Masks = Object.fromEntries(
+    groups.map((g) => [g.id, new Float32Array(g.channels).fill(1)]),
+  );
+  const kept = new Map(groups.map((g) => [g.id, g.channels]));
+  const ranked: { id: string; c: number; s: number }[] = [];
+  for (const g of groups) {
+    const s = scores[g.id]!;
+    const mean = s.reduce((a, b) => a + Math.abs(b), 0) / s.length || 1;
+    s.forEach((v, c) => ranked.push({ id: g.id, c, s: v / mean }));
+  }
+  ranked.sort((a, b) => a.s - b.s || a.c - b.c);
+  const floor = new Map(groups.map((g) => [g.id, Math.max(1, Math.ceil(g.channels * minKeep))]));
+  for (const { id, c } of ranked) {
+    if (graphMacs(prunedGraph(graph, masks)) <= target) break;
+    if (kept.get(id)! <= floor.get(id)!) continue;
+    masks[id]![c] = 0;
+    kept.set(id, kept.get(id)! - 1);
+  }
+  return masks;
+}

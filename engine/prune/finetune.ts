@@ -1,0 +1,221 @@
+/**
+ * Float fine-tuning of a pruned (or merged) network through the executor: Adam on a
+ * warm-up + cosine schedule, optional label smoothing, left-right flips, and optional
+ * knowledge distillation from the unpruned network (its logits, softened by a
+ * temperature). Training-mode batch norm updates the moving statistics. Weights are
+ * updated in place.
+ *
+ * @module
+ */
+import { tf } from "../backend.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { applyBnUpdates, type BnUpdate, forward } from "../exec/forward.ts";
+import type { ExecSettings } from "../exec/settings.ts";
+import { trainableVariables, type Weights } from "../exec/weights.ts";
+import type { Graph } from "../models/ir.ts";
+import { createRng, shuffleInPlace } from "../rng.ts";
+import type { EpochRecord, TrainProgress } from "../train.ts";
+import { gatherBatch } from "../train/augment.ts";
+import { registerBatchNormGradient } from "../train/batchnorm_grad.ts";
+import { learningRateAt } from "../train/schedule.ts";
+
+/** Default peak learning rate of the fine-tune. @default 1e-3 */
+export const DEFAULT_FINETUNE_LR = 1e-3;
+/** Default warm-up fraction of the fine-tune. @default 0.05 */
+export const DEFAULT_FINETUNE_WARMUP = 0.05;
+/** Default fine-tune batch size. @default 64 */
+export const DEFAULT_FINETUNE_BATCH = 64;
+const YIELD_MS = 500;
+
+/** A teacher for distillation: the unpruned network (run in inference mode). */
+export interface Teacher {
+  readonly graph: Graph;
+  readonly weights: Weights;
+  /** Weight of the distillation term (1 − alpha goes to the label loss). @default 0.5 */
+  readonly alpha?: number;
+  /** Softmax temperature of both logits in the distillation term. @default 2 */
+  readonly temperature?: number;
+}
+
+/** Options of {@linkcode fineTune}. */
+export interface FineTuneOptions {
+  readonly train: Dataset;
+  /** @default 1 */
+  readonly epochs?: number;
+  /** @default {@linkcode DEFAULT_FINETUNE_BATCH} */
+  readonly batchSize?: number;
+  /** Peak learning rate. @default {@linkcode DEFAULT_FINETUNE_LR} */
+  readonly lr?: number;
+  /** Linear warm-up fraction before the cosine decay to 0. @default 0.05 */
+  readonly warmupFraction?: number;
+  /** Label smoothing of the cross-entropy. @default 0 */
+  readonly labelSmoothing?: number;
+  /** Random left-right flips. @default false */
+  readonly flip?: boolean;
+  /** Distil from this network's logits. */
+  readonly teacher?: Teacher;
+  /** Batch-norm momenta and dropout rates. @default momentum 0.99, dropout off */
+  readonly settings?: ExecSettings;
+  /** Shuffle, flip and dropout seed. @default 0 */
+  readonly seed?: number;
+  /** Stop after this many steps in all (for quick runs). @default every step */
+  readonly maxSteps?: number;
+  /** Called after every step. */
+  readonly onProgress?: (p: TrainProgress) => void;
+}
+
+/** What {@linkcode fineTune} returns. */
+export interface FineTuneResult {
+  readonly history: readonly EpochRecord[];
+  readonly steps: number;
+  /** Training images seen (steps × batch size). */
+  readonly examples: number;
+  readonly seconds: number;
+}
+
+function checkOptions(o: FineTuneOptions): void {
+  for (const [what, v] of [["epochs", o.epochs ?? 1], ["batchSize", o.batchSize ?? 1]] as const) {
+    if (!Number.isInteger(v) || v <= 0) {
+      throw new RangeError(`Cannot fine-tune with ${what} ${v}: expected a positive integer`);
+    }
+  }
+  const ls = o.labelSmoothing ?? 0;
+  if (!(ls >= 0 && ls < 1)) throw new RangeError(`Cannot use label smoothing ${ls}`);
+  const alpha = o.teacher?.alpha ?? 0.5, t = o.teacher?.temperature ?? 2;
+  if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`Cannot distil with alpha ${alpha}`);
+  if (!(t > 0)) throw new RangeError(`Cannot distil at temperature ${t}`);
+}
+
+function lossOf(
+  logits: tf.Tensor2D,
+  y: tf.Tensor2D,
+  teacherLogits: tf.Tensor2D | undefined,
+  o: FineTuneOptions,
+): tf.Scalar {
+  const ce = tf.losses.softmaxCrossEntropy(
+    y,
+    logits,
+    undefined,
+    o.labelSmoothing ?? 0,
+  ) as tf.Scalar;
+  if (teacherLogits === undefined) return ce;
+  const alpha = o.teacher?.alpha ?? 0.5, t = o.teacher?.temperature ?? 2;
+  const target = tf.softmax(tf.div(teacherLogits, t));
+  const logP = tf.logSoftmax(tf.div(logits, t));
+  const kd = tf.mul(tf.neg(tf.mean(tf.sum(tf.mul(target, logP), -1))), t * t);
+  return tf.add(tf.mul(ce, 1 - alpha), tf.mul(kd, alpha)) as tf.Scalar;
+}
+
+/**
+ * Fine-tunes `weights` in place (see the module notes).
+ *
+ * @example
+ * ```ts ignore
+ * const r = await fineTune(small.graph, small.weights, { train, teacher: { graph, weights } });
+ * ```
+ */
+export async function fineTune(
+  graph: Graph,
+  weights: Weights,
+  opts: FineTuneOptions,
+): Promise<FineTuneResult> {
+  checkOptions(opts);
+  const { train, epochs = 1, batchSize = DEFAULT_FINETUNE_BATCH, seed = 0 } = opts;
+  const perEpoch = Math.floor(train.n / batchSize);
+  const totalSteps = Math.min(perEpoch * epochs, opts.maxSteps ?? Infinity);
+  if (totalSteps <= 0) {
+    throw new RangeError(`Cannot fine-tune on ${train.n} examples with batchSize ${batchSize}`);
+  }
+  const settings = opts.settings ?? {
+    bnMomentum: {},
+    dropout: Object.fromEntries(
+      graph.nodes.filter((n) => n.op === "dropout").map((n) => [n.name, { rate: 0 }]),
+    ),
+  };
+  const schedule = {
+    kind: "cosine",
+    lr: opts.lr ?? DEFAULT_FINETUNE_LR,
+    warmupFraction: opts.warmupFraction ?? DEFAULT_FINETUNE_WARMUP,
+  } as const;
+  registerBatchNormGradient();
+  const rng = createRng(seed);
+  const size = train.height * train.width * train.channels;
+  const buffer = new Float32Array(batchSize * size);
+  const varList = trainableVariables(weights);
+  const optimizer = tf.train.adam(learningRateAt(schedule, 0, totalSteps));
+  const lrSlot = optimizer as unknown as { learningRate: number };
+  const history: EpochRecord[] = [];
+  const start = performance.now();
+  let globalStep = 0, lastYield = start;
+  try {
+    for (let epoch = 1; epoch <= epochs && globalStep < totalSteps; epoch++) {
+      const epochStart = performance.now();
+      const order = Int32Array.from({ length: train.n }, (_, i) => i);
+      shuffleInPlace(order, createRng(seed * 7919 + epoch));
+      let lossSum = 0, step = 0;
+      for (let b = 0; b < perEpoch && globalStep < totalSteps; b++) {
+        const idx = order.subarray(b * batchSize, (b + 1) * batchSize);
+        gatherBatch(train, idx, buffer, { flip: opts.flip ?? false, rng });
+        const lr = learningRateAt(schedule, globalStep, totalSteps);
+        lrSlot.learningRate = lr;
+        const updates: BnUpdate[] = [];
+        const loss = tf.tidy(() => {
+          const x = tf.tensor4d(buffer, [batchSize, train.height, train.width, train.channels]);
+          const labels = Int32Array.from(idx, (i) => train.labels[i]!);
+          const y = tf.oneHot(tf.tensor1d(labels, "int32"), train.numClasses) as tf.Tensor2D;
+          const teacher = opts.teacher;
+          const tLogits = teacher ? forward(teacher.graph, teacher.weights, x) : undefined;
+          const cost = optimizer.minimize(
+            () => {
+              const logits = forward(graph, weights, x, {
+                training: true,
+                bnUpdates: updates,
+                settings,
+                rng,
+              });
+              return lossOf(logits, y, tLogits, opts);
+            },
+            true,
+            varList,
+          );
+          return cost!.dataSync()[0]!;
+        });
+        applyBnUpdates(weights, updates, settings.bnMomentum);
+        if (!Number.isFinite(loss)) {
+          throw new RangeError(
+            `Fine-tuning diverged: loss ${loss} at epoch ${epoch}, step ${step}`,
+          );
+        }
+        lossSum += loss;
+        step++;
+        globalStep++;
+        if (performance.now() - lastYield > YIELD_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = performance.now();
+        }
+        opts.onProgress?.({
+          epoch,
+          epochs,
+          step,
+          stepsPerEpoch: perEpoch,
+          loss: lossSum / step,
+          lr,
+          elapsedSeconds: (performance.now() - start) / 1000,
+        });
+      }
+      history.push({
+        epoch,
+        loss: lossSum / step,
+        seconds: (performance.now() - epochStart) / 1000,
+      });
+    }
+    return {
+      history,
+      steps: globalStep,
+      examples: globalStep * batchSize,
+      seconds: (performance.now() - start) / 1000,
+    };
+  } finally {
+    optimizer.dispose();
+  }
+}

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { initBackend, tf } from "../../../engine/backend.ts";
+import { forward } from "../../../engine/exec/forward.ts";
+import { disposeWeights, weightsFromLayersModel } from "../../../engine/exec/weights.ts";
+import { graphFromLayersModel } from "../../../engine/models/from_layers.ts";
+import { buildZooModel, type ZooName } from "../../../engine/models/zoo.ts";
+import { globalMasks } from "../../../engine/prune/allocate.ts";
+import { dependencyGroups } from "../../../engine/prune/channels.ts";
+import { maskHooks } from "../../../engine/prune/masks.ts";
+import { pruneToRatio } from "../../../engine/prune/prune_to_ratio.ts";
+import { graphMacs, surgery } from "../../../engine/prune/surgery.ts";
+
+await initBackend();
+
+const x = tf.randomUniform([4, 28, 28, 1], 0, 1, "float32", 7) as tf.Tensor4D;
+const y = tf.oneHot(tf.tensor1d([0, 3, 5, 9], "int32"), 10) as tf.Tensor2D;
+const data = [{ x, y }];
+
+for (const name of ["resnet8", "mobilenet-tiny"] as ZooName[]) {
+  for (const allocation of ["uniform", "global"] as const) {
+    for (const criterion of ["l1", "l1-bn", "taylor"]) {
+      Deno.test(`half-MACs plan on ${name} (${criterion}, ${allocation}) is <= 50% MACs with valid shapes`, () => {
+        const model = buildZooModel(name, { seed: 1 });
+        const graph = graphFromLayersModel(model);
+        const weights = weightsFromLayersModel(model, graph);
+        model.dispose();
+        const r = pruneToRatio(graph, weights, { criterion, macsRatio: 0.5, allocation, data });
+        assert.ok(r.macs.after <= 0.5 * r.macs.before, `${r.macs.after / r.macs.before}`);
+        assert.ok(r.macs.after > 0.45 * r.macs.before, `overshoot ${r.macs.after / r.macs.before}`);
+        for (const g of dependencyGroups(graph).filter((g) => g.prunable)) {
+          const kept = r.masks[g.id]!.reduce((a, b) => a + b, 0);
+          assert.equal(kept, r.widths[g.id], g.id);
+          assert.ok(kept >= 1 && kept <= g.channels, g.id);
+        }
+        const small = surgery(graph, weights, r.masks);
+        assert.equal(graphMacs(small.graph), r.macs.after);
+        for (const node of small.graph.nodes) {
+          const w = small.weights[node.name]?.kernel;
+          if (w !== undefined) {
+            assert.equal(
+              w.shape.at(-1),
+              node.op === "depthwise" ? 1 : node.outShape.at(-1),
+              node.name,
+            );
+          }
+        }
+        const a = forward(small.graph, small.weights, x);
+        const b = forward(graph, weights, x, { hooks: maskHooks(graph, r.masks) });
+        assert.deepEqual(a.shape, [4, 10]);
+        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+        assert.ok(diff < 1e-4, `surgery vs masks ${diff}`);
+        tf.dispose([a, b]);
+        disposeWeights(small.weights);
+        disposeWeights(weights);
+      });
+    }
+  }
+}
+
+Deno.test("globalMasks() removes the lowest normalised scores first and respects minKeep", () => {
+  const model = buildZooModel("resnet8", { seed: 1 });
+  const graph = graphFromLayersModel(model);
+  model.dispose();
+  const groups = dependencyGroups(graph).filter((g) => g.prunable);
+  // Group block3_conv1 scores are tiny but uniform: normalised they equal every other group's.
+  const scores = Object.fromEntries(groups.map((g) => {
+    const s = Float32Array.from({ length: g.channels }, (_, c) => 1 + c / g.channels);
+    return [g.id, g.id === "block3_conv1" ? s.map((v) => v * 1e-6) : s];
+  }));
+  const before = graphMacs(graph);
+  const masks = globalMasks(graph, groups, scores, 0.5 * before, 0.5);
+  for (const g of groups) {
+    const m = masks[g.id]!;
+    const kept = m.reduce((a, b) => a + b, 0);
+    assert.ok(kept >= Math.ceil(g.channels / 2), `${g.id} keeps ${kept}`);
+    // Within a group the removed channels are the lowest-scored (the first ones here).
+    const firstKept = m.indexOf(1);
+    assert.ok(m.slice(firstKept).every((v) => v === 1), `${g.id} mask ${m}`);
+  }
+  assert.ok(
+    masks.block3_conv1!.reduce((a, b) => a + b, 0) < 64,
+    "scale-free: tiny scores are not all pruned first",
+  );
+  assert.throws(() => globalMasks(graph, groups, scores, before / 2, 0), /fraction 0/);
+});
+
+globalThis.addEventListener("unload", () => tf.dispose([x, y]));
