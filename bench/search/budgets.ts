@@ -1,6 +1,6 @@
 /**
- * Latency budgets of the `search` suite's cases, derived from the space itself: the smallest
- * achievable latency, the latency of uniform int8 (every layer w8a8 at full width), and the
+ * Budgets of the `search` suite's cases, derived from the space itself: the smallest
+ * achievable cost, the cost of uniform int8 (every layer w8a8 at full width), and the
  * uniform configurations that fit a budget.
  *
  * @module
@@ -65,18 +65,19 @@ export function feasibleUniforms(st: SearchStatic, budgets: readonly Budget[]): 
 }
 
 /**
- * The latency budget at `fraction` of uniform int8 latency, raised (to the smallest
+ * The budget of `kind` at `fraction` of the uniform int8 cost, raised (to the smallest
  * fraction that admits one) when no uniform configuration fits it.
  */
 export function tightBudget(
   st: SearchStatic,
   fraction: number,
+  kind: CaseBudgetKind = "latency",
 ): { budgets: Budget[]; fraction: number; int8: number; raised: boolean } {
   const problem = costProblem(st);
-  const { int8 } = costRange(problem);
+  const { int8 } = costRange(problem, kind);
   const uniforms = uniformCandidates(st, problem, []);
-  const cheapest = Math.min(...uniforms.map((c) => c.costs.latency));
+  const cheapest = Math.min(...uniforms.map((c) => c.costs[kind]));
   const raised = cheapest > fraction * int8;
   const f = raised ? Math.ceil((cheapest / int8) * 1000) / 1000 : fraction;
-  return { budgets: latencyBudget(f * int8), fraction: f, int8, raised };
+  return { budgets: budgetOf(kind, f * int8), fraction: f, int8, raised };
 }

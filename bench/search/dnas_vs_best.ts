@@ -3,8 +3,9 @@
  * feasible configuration, found by measuring every feasible configuration. To make that
  * enumeration affordable the space is bits only (widths fixed at 1: 3^4 = 81 configurations
  * on cnn-s / Cortex-M7) and every configuration, dnas's included, is measured the same way:
- * post-training quantization with the same calibration images, no fine-tuning, on the same
- * fixed test subset.
+ * post-training quantization with the same calibration images, no fine-tuning, on the whole
+ * test set. `dnas` runs with three seeds (one record each, and the worst gap), so a
+ * lucky seed cannot pass the target alone.
  *
  * @module
  */
@@ -31,7 +32,11 @@ export const DNAS_VS_BEST_CASE = "cnn-s/dnas-vs-best";
 
 /** Options of {@linkcode benchDnasVsBest}. */
 export interface DnasVsBestOptions extends SearchCaseOptions {
-  /** Test images every configuration is measured on. @default 2000 */
+  /**
+   * Test images every configuration is measured on. The configurations differ by tenths of
+   * a point, so the whole test set: on 2,000 images the "best" is mostly the luckiest.
+   * @default 10000
+   */
   readonly testLimit?: number;
   /** Calibration images (activation ranges and sensitivities). @default 512 */
   readonly calibration?: number;
@@ -45,18 +50,22 @@ export interface DnasVsBestOptions extends SearchCaseOptions {
   readonly fraction?: number;
   /** `dnas` options. @default DNAS_SEARCH_OPTIONS (what `deno task search` uses) */
   readonly dnas?: Readonly<Record<string, unknown>>;
+  /** Seeds `dnas` runs with (one record each). @default [seed, seed + 1, seed + 2] */
+  readonly seeds?: readonly number[];
 }
 
 /** Runs the case (throws when the model or data cannot be loaded). */
 export async function benchDnasVsBest(options: DnasVsBestOptions): Promise<BenchRecord[]> {
   await initBackend();
   const log = (s: string) => options.log(`${DNAS_VS_BEST_CASE}: ${s}`);
+  const seed0 = options.seed ?? 0;
+  const seeds = options.seeds ?? [seed0, seed0 + 1, seed0 + 2];
   const spec = makeSearchSpec({
     model: options.model ?? "cnn-s",
     profile: "cortex-m7-stm32h743",
     strategy: "dnas",
     calibration: options.calibration ?? 512,
-    testLimit: options.testLimit ?? 2000,
+    testLimit: options.testLimit ?? 10000,
     finetuneSteps: 0,
     seed: options.seed ?? 0,
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
@@ -120,46 +129,56 @@ export async function benchDnasVsBest(options: DnasVsBestOptions): Promise<Bench
       enumerateSeconds,
     };
     const out = recorder(DNAS_VS_BEST_CASE, extra);
-    log(`dnas on the bits-only space`);
-    try {
-      const t1 = performance.now();
-      const resources: DnasResources = {
-        graph,
-        profile,
-        weights: session.weights,
-        settings: session.settings,
-        train: session.train!,
-      };
-      const r = await createStrategy("dnas", options.dnas ?? DNAS_SEARCH_OPTIONS)
-        .run({ problem, budgets, seed: spec.seed, resources });
-      const dnasSeconds = (performance.now() - t1) / 1000;
-      const dnasAcc = await measure(r.chosen);
-      const sorted = [...accuracy.values()].sort((a, b) => b - a);
-      const dnas = {
-        dnasLayers: r.chosen.configuration.layers,
-        dnasFeasible: r.chosen.feasible,
-        dnasRank: sorted.filter((a) => a > dnasAcc).length + 1,
-        dnasSeconds,
-      };
-      log(`best ${points(bestAcc)}%, dnas ${points(dnasAcc)}%`);
-      const gap = Math.round((points(bestAcc) - points(dnasAcc)) * 100) / 100;
-      out.value("accuracy_gap_points", gap, "points", dnas);
-      out.value("dnas_accuracy", points(dnasAcc), "%", dnas);
-    } catch (e) {
-      log(`dnas failed: ${(e as Error).message}`);
-      for (const [metric, unit] of [["accuracy_gap_points", "points"], ["dnas_accuracy", "%"]]) {
-        out.records.push(
-          errorRecord(
-            { suite: SEARCH_SUITE, case: DNAS_VS_BEST_CASE, metric: metric!, unit: unit! },
-            e,
-            {
-              extra,
-            },
-          ),
-        );
+    const sorted = () => [...accuracy.values()].sort((a, b) => b - a);
+    const gaps: number[] = [];
+    for (const seed of seeds) {
+      log(`dnas on the bits-only space, seed ${seed}`);
+      try {
+        const t1 = performance.now();
+        const resources: DnasResources = {
+          graph,
+          profile,
+          weights: session.weights,
+          settings: session.settings,
+          train: session.train!,
+        };
+        const r = await createStrategy("dnas", options.dnas ?? DNAS_SEARCH_OPTIONS)
+          .run({ problem, budgets, seed, resources });
+        const dnasSeconds = (performance.now() - t1) / 1000;
+        const dnasAcc = await measure(r.chosen);
+        const dnas = {
+          seed,
+          dnasLayers: r.chosen.configuration.layers,
+          dnasFeasible: r.chosen.feasible,
+          dnasRank: sorted().filter((a) => a > dnasAcc).length + 1,
+          dnasSeconds,
+        };
+        log(`seed ${seed}: best ${points(bestAcc)}%, dnas ${points(dnasAcc)}%`);
+        const gap = Math.round((points(bestAcc) - points(dnasAcc)) * 100) / 100;
+        gaps.push(gap);
+        out.value("accuracy_gap_points", gap, "points", dnas);
+        out.value("dnas_accuracy", points(dnasAcc), "%", dnas);
+      } catch (e) {
+        log(`dnas seed ${seed} failed: ${(e as Error).message}`);
+        for (const [metric, unit] of [["accuracy_gap_points", "points"], ["dnas_accuracy", "%"]]) {
+          out.records.push(
+            errorRecord(
+              { suite: SEARCH_SUITE, case: DNAS_VS_BEST_CASE, metric: metric!, unit: unit! },
+              e,
+              { extra: { ...extra, seed } },
+            ),
+          );
+        }
       }
     }
+    if (gaps.length === seeds.length) {
+      // The target holds only if it holds for every seed.
+      out.value("accuracy_gap_points_max", Math.max(...gaps), "points", { seeds, gaps });
+    }
     out.value("best_accuracy", points(bestAcc), "%");
+    // How discriminative the case is: a gap is only meaningful against this spread.
+    const worstAcc = Math.min(...feasible.map((c) => accuracy.get(c.choice.join())!));
+    out.value("worst_feasible_accuracy", points(worstAcc), "%");
     out.value("feasible_configs", feasible.length, "configs", { spaceConfigs: all.length });
     return out.records;
   } finally {

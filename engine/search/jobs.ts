@@ -46,12 +46,21 @@ function specOf(x: unknown): SearchSpec {
   return makeSearchSpec(s.search);
 }
 
-/** Steps of the `dnas` strategy inside a search (small enough for the default run). */
+/**
+ * Settings of the `dnas` strategy inside a search (small enough for the default run):
+ * single-level search steps (one pass each instead of two: the network is already trained
+ * on all of its training data, so a held-out half for α buys nothing); a PI multiplier
+ * (light averaging and a proportional term, so λ falls as soon as the expected cost is
+ * back under the budget instead of overshooting for the rest of a short search); no
+ * fine-tuning inside the strategy (the candidate job fine-tunes the chosen configuration).
+ */
 export const DNAS_SEARCH_OPTIONS: Readonly<Record<string, unknown>> = {
   warmupSteps: 20,
   searchSteps: 80,
+  bilevel: false,
   finetuneSteps: 0,
   archLr: 0.1,
+  dual: { averaging: 0.5, proportional: 1 },
 };
 
 /** Sensitivity values of every option of the space, and the float accuracy. */
@@ -133,9 +142,15 @@ export async function runCandidateJob(
   const t0 = performance.now();
   const spec = specOf(body);
   const b = expectFields<CandidateJobSpec>(body, "candidate spec", ["layers"]);
+  const steps = b.finetuneSteps ?? spec.finetuneSteps;
+  if (!Number.isInteger(steps) || steps < 0) {
+    throw new RangeError(
+      `Cannot fine-tune a candidate for ${steps} steps: expected an integer >= 0`,
+    );
+  }
   const session = await sessionOf(spec);
   const out = await compressCandidate(session, b.layers, {
-    finetuneSteps: spec.finetuneSteps,
+    finetuneSteps: spec.dataFree ? 0 : steps,
     seed: spec.seed,
     ...(b.exportDir === undefined ? {} : { exportDir: b.exportDir }),
     onStep: (done, total, loss) =>
@@ -144,6 +159,7 @@ export async function runCandidateJob(
   return {
     accuracy: out.accuracy,
     ...(out.weightBytes === undefined ? {} : { weightBytes: out.weightBytes }),
+    finetuneSteps: session.train && !spec.dataFree ? steps : 0,
     seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -49,6 +49,11 @@ export interface CandidateJobSpec {
   readonly layers: Readonly<Record<string, LayerChoice>>;
   /** Writes the compressed model there (tailor-export/v1) when given. */
   readonly exportDir?: string;
+  /**
+   * Fine-tuning steps of this candidate, instead of the search's `finetuneSteps` (0: post-
+   * training quantization only, as for the uniform int8 reference).
+   */
+  readonly finetuneSteps?: number;
 }
 
 /** Answer to a {@linkcode CandidateJobSpec}. */
@@ -57,6 +62,8 @@ export interface CandidateJobResult {
   readonly accuracy: number | null;
   /** Bytes of the exported weight file, when exported. */
   readonly weightBytes?: number;
+  /** Fine-tuning steps the candidate got (0 when there was no training data). */
+  readonly finetuneSteps?: number;
   readonly seconds: number;
 }
 

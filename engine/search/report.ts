@@ -171,7 +171,9 @@ td:first-child,th:first-child{text-align:left}.ok{color:#17803d}.bad{color:#c026
 <h2>Accuracy</h2>
 <div class="kv"><span>float ${pct(result.baseline.accuracy)}</span><span>uniform default ${
     pct(result.baseline.uniformAccuracy)
-  }</span><span>chosen <b>${pct(result.chosen.accuracy)}</b></span>${
+  }${result.baseline.uniformFinetuneSteps === 0 ? " (PTQ)" : ""}</span><span>chosen <b>${
+    pct(result.chosen.accuracy)
+  }</b></span>${
     result.chosen.uniform
       ? `<span>best uniform within budget ${pct(result.chosen.uniform.accuracy)}</span>`
       : result.chosen.uniform === null

@@ -35,6 +35,13 @@ export interface FrontPoint {
   readonly chosen?: boolean;
 }
 
+/** A uniform configuration (one bit pair and one width everywhere), measured. */
+export interface UniformResult {
+  readonly layers: Readonly<Record<string, LayerChoice>>;
+  readonly accuracy: number;
+  readonly costs: ResultCosts;
+}
+
 /** The whole `result.json`. */
 export interface SearchResult {
   readonly format: typeof RESULT_FORMAT;
@@ -53,6 +60,8 @@ export interface SearchResult {
     readonly costs: ResultCosts;
     /** Test accuracy of the uniform default configuration, quantized. */
     readonly uniformAccuracy?: number;
+    /** Fine-tuning steps behind `uniformAccuracy` (0: post-training quantization). */
+    readonly uniformFinetuneSteps?: number;
     readonly layers: Readonly<Record<string, LayerChoice>>;
   };
   /** The answer: the best configuration that fits every budget. */
@@ -64,11 +73,9 @@ export interface SearchResult {
     /** True when the strategy proved the configuration optimal for its objective. */
     readonly proven: boolean;
     /** The best uniform configuration within the same budgets, for comparison. */
-    readonly uniform?: {
-      readonly layers: Readonly<Record<string, LayerChoice>>;
-      readonly accuracy: number;
-      readonly costs: ResultCosts;
-    } | null;
+    readonly uniform?: UniformResult | null;
+    /** Every uniform configuration measured (best first), `uniform` being the first. */
+    readonly uniforms?: readonly UniformResult[];
   };
   readonly front: readonly FrontPoint[];
   /** Budget points with no feasible configuration: the smallest achievable values. */

@@ -5,8 +5,9 @@
  * plus `Σ_k λ_k (E[C_k]/B_k − 1)` over the additive budgets (latency, energy, flash), with
  * λ raised by damped dual ascent while a budget is violated; peak SRAM bans options that
  * alone break it. The temperature anneals exponentially. The final configuration is the
- * argmax, projected exactly onto every budget by `mckp` over `−log p`, then fine-tuned and
- * evaluated.
+ * argmax, projected exactly onto every budget by `mckp` over `−log p`, refined by spending
+ * the budget it leaves unused on the upgrades the problem's values favour, then fine-tuned
+ * and evaluated.
  *
  * With `ctx.resources` holding `graph`, `weights` and `train` (see {@linkcode DnasResources})
  * it trains the supernet; without them it relaxes the problem's additive `values` instead
@@ -52,6 +53,8 @@ export interface DnasResult extends StrategyResult {
   readonly mode: "network" | "table";
   /** The argmax of the final probabilities, evaluated exactly (may break a budget). */
   readonly argmax: Candidate;
+  /** The most probable configuration within the budgets, before refinement. */
+  readonly projected: Candidate;
   /** Final probabilities: per layer over its pairs; per width gene over its widths. */
   readonly probabilities: {
     readonly bits: readonly (readonly number[])[];
@@ -114,7 +117,9 @@ async function runDnas(ctx: StrategyContext, opts: DnasOptions): Promise<DnasRes
   } else {
     const out = relaxTable(ctx, opts, report);
     ({ probs, stopped } = out);
-    projection = await project(ctx.problem, ctx.budgets, probs, ctx.seed);
+    projection = await project(ctx.problem, ctx.budgets, probs, ctx.seed, {
+      refine: opts.refine,
+    });
     if (res.evaluateAccuracy) {
       accuracy = await res.evaluateAccuracy(projection.chosen.configuration, ctx.signal);
     }
@@ -129,6 +134,7 @@ async function runDnas(ctx: StrategyContext, opts: DnasOptions): Promise<DnasRes
     ...base,
     mode: network ? "network" : "table",
     argmax: projection.argmax,
+    projected: projection.projected,
     probabilities: {
       bits: probs.bits.map((p) => Array.from(p)),
       widths: Object.fromEntries([...probs.widths].map(([g, p]) => [g, Array.from(p)])),

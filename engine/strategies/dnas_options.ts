@@ -15,6 +15,12 @@ export interface DnasOptions {
   readonly warmupSteps: number;
   /** Search steps (one weight step and one α step each). @default 200 */
   readonly searchSteps: number;
+  /**
+   * Bilevel (first-order DARTS): each search step is a weight step on one half of the
+   * training data, then an α step on the other half (two passes). When false, one
+   * single-level step updates both from one batch (one pass). @default true
+   */
+  readonly bilevel: boolean;
   /** Fine-tune steps of the chosen configuration. @default 100 */
   readonly finetuneSteps: number;
   /** α steps when no graph/weights/data are given (table mode). @default 100 */
@@ -31,6 +37,11 @@ export interface DnasOptions {
   readonly paths: PathMode;
   /** Dual ascent settings. @default lr 0.1, averaging 0.9, margin 0.02 */
   readonly dual: Required<DualOptions>;
+  /**
+   * Spend the budget the projected configuration leaves unused on upgrades the problem's
+   * values favour (`dnas_refine.ts`). @default true
+   */
+  readonly refine: boolean;
   /** Keep the fine-tuned weights in the result (the caller disposes them). @default false */
   readonly keepWeights: boolean;
   /** Progress report every this many steps. @default 10 */
@@ -41,6 +52,7 @@ export interface DnasOptions {
 export const DNAS_DEFAULTS: DnasOptions = {
   warmupSteps: 50,
   searchSteps: 200,
+  bilevel: true,
   finetuneSteps: 100,
   tableSteps: 100,
   batchSize: 64,
@@ -49,6 +61,7 @@ export const DNAS_DEFAULTS: DnasOptions = {
   temperature: DEFAULT_TEMPERATURE,
   paths: "all",
   dual: { ...DEFAULT_DUAL, margin: 0.02 },
+  refine: true,
   keepWeights: false,
   progressEvery: 10,
 };
@@ -56,6 +69,7 @@ export const DNAS_DEFAULTS: DnasOptions = {
 const KEYS = [
   "warmupSteps",
   "searchSteps",
+  "bilevel",
   "finetuneSteps",
   "tableSteps",
   "batchSize",
@@ -64,6 +78,7 @@ const KEYS = [
   "temperature",
   "paths",
   "dual",
+  "refine",
   "keepWeights",
   "progressEvery",
 ];
@@ -106,9 +121,17 @@ export function parseDnasOptions(options?: Readonly<Record<string, unknown>>): D
   }
   const keep = options?.keepWeights ?? d.keepWeights;
   if (typeof keep !== "boolean") throw new TypeError(`Option keepWeights must be a boolean`);
+  const flag = (k: "bilevel" | "refine"): boolean => {
+    const v = options?.[k] ?? d[k];
+    if (typeof v !== "boolean") {
+      throw new TypeError(`Option ${k} must be a boolean, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  };
   return {
     warmupSteps: count(options, "warmupSteps", d.warmupSteps),
     searchSteps: intOption(options, "searchSteps", d.searchSteps),
+    bilevel: flag("bilevel"),
     finetuneSteps: count(options, "finetuneSteps", d.finetuneSteps),
     tableSteps: intOption(options, "tableSteps", d.tableSteps),
     batchSize: intOption(options, "batchSize", d.batchSize),
@@ -117,6 +140,7 @@ export function parseDnasOptions(options?: Readonly<Record<string, unknown>>): D
     temperature,
     paths,
     dual,
+    refine: flag("refine"),
     keepWeights: keep,
     progressEvery: intOption(options, "progressEvery", d.progressEvery),
   };

@@ -3,7 +3,8 @@
  * onto the budgets — `mckp` over values `−log p` (each width gene's term counted once, on
  * its first layer), so the returned configuration provably meets every budget even when
  * the argmax does not (the expected cost of the soft distribution is not the cost of the
- * argmax; methods.md §11).
+ * argmax; methods.md §11) — then the refinement that spends unused budget
+ * (`dnas_refine.ts`).
  *
  * @module
  */
@@ -12,6 +13,7 @@ import type { Architecture } from "../relax/architecture.ts";
 import { disposeGates } from "../relax/supernet.ts";
 import type { SearchSpace } from "../space/assemble.ts";
 import { candidateOf } from "./evaluate.ts";
+import { refineProjection } from "./dnas_refine.ts";
 import { mckpStrategy } from "./mckp.ts";
 import type { Candidate, SearchProblem } from "./types.ts";
 
@@ -74,31 +76,38 @@ export function argmaxChoice(space: SearchSpace, probs: ArchProbs): Int32Array {
 export interface Projection {
   /** The argmax configuration, evaluated exactly. */
   readonly argmax: Candidate;
-  /** The projected (feasible) configuration. */
+  /** The most probable configuration within every budget (the argmax when it fits). */
+  readonly projected: Candidate;
+  /** The answer: `projected`, refined (`dnas_refine.ts`) unless refinement is off. */
   readonly chosen: Candidate;
   /** Exact evaluations done by the projection. */
   readonly evaluations: number;
 }
 
 /**
- * Projects the relaxation onto the budgets. Throws `BudgetInfeasibleError` when no
- * configuration fits.
+ * Projects the relaxation onto the budgets, then (with `refine`, the default) spends the
+ * budget it left unused where the problem's values say it helps. Throws
+ * `BudgetInfeasibleError` when no configuration fits.
  */
 export async function project(
   problem: SearchProblem,
   budgets: readonly Budget[],
   probs: ArchProbs,
   seed: number,
+  opts: { readonly refine?: boolean } = {},
 ): Promise<Projection> {
   const argmax = candidateOf(problem, argmaxChoice(problem.space, probs), budgets);
-  if (argmax.feasible) return { argmax, chosen: argmax, evaluations: 1 };
-  const values = projectionValues(problem.space, probs);
-  const r = await mckpStrategy().run({ problem: { ...problem, values }, budgets, seed });
-  return {
-    argmax,
-    chosen: candidateOf(problem, r.chosen.choice, budgets),
-    evaluations: 1 + r.stats.evaluations,
-  };
+  let projected = argmax;
+  let evaluations = 1;
+  if (!argmax.feasible) {
+    const values = projectionValues(problem.space, probs);
+    const r = await mckpStrategy().run({ problem: { ...problem, values }, budgets, seed });
+    projected = candidateOf(problem, r.chosen.choice, budgets);
+    evaluations += r.stats.evaluations;
+  }
+  if (opts.refine === false) return { argmax, projected, chosen: projected, evaluations };
+  const r = await refineProjection(problem, budgets, projected, seed);
+  return { argmax, projected, chosen: r.chosen, evaluations: evaluations + r.evaluations };
 }
 
 /** Mean normalized entropy of the probabilities (1 = uniform, 0 = one-hot). */

@@ -70,6 +70,55 @@ export function archStep(
   return { loss, ratios };
 }
 
+/** What a joint step reports. */
+export interface JointStepReport extends StepReport {
+  /** The task loss alone (without the budget term). */
+  readonly taskLoss: number;
+}
+
+/**
+ * One single-level step: the weights and the logits both descend `objective(gates) +
+ * Σ λ_k (E[C_k]/B_k − 1)` computed in one forward and one backward pass over one batch (the
+ * budget term does not depend on the weights), then the multipliers are updated. Half the
+ * cost of an α step followed by a weight step; used when the two batches would come from
+ * data the weights were already trained on anyway (fine-tuning a trained network).
+ */
+export function jointStep(
+  parts: ArchStepParts & {
+    readonly weights: tf.Variable[];
+    readonly weightOptimizer: tf.Optimizer;
+  },
+  objective: (gates: Gates) => tf.Scalar,
+  gates: GateSettings,
+): JointStepReport {
+  const { arch, table, budgets, dual, optimizer } = parts;
+  const archVars = arch.variables();
+  const archNames = new Set(archVars.map((v) => v.name));
+  let kept: tf.Tensor[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const g = arch.sample(gates);
+    const obj = objective(g);
+    const ratios = budgetRatios(table, arch.optionProbs(arch.probabilities()), budgets);
+    kept = [tf.keep(ratios), tf.keep(obj)];
+    return tf.add(obj, lagrangianTerm(ratios, dual.lambdas)) as tf.Scalar;
+  }, [...parts.weights, ...archVars]);
+  const weightGrads: tf.NamedTensorMap = {};
+  const archGrads: tf.NamedTensorMap = {};
+  for (const [name, g] of Object.entries(grads)) {
+    (archNames.has(name) ? archGrads : weightGrads)[name] = g;
+  }
+  parts.weightOptimizer.applyGradients(weightGrads);
+  optimizer.applyGradients(archGrads);
+  const loss = value.dataSync()[0]!;
+  const ratios = kept[0]!.dataSync() as Float32Array;
+  const taskLoss = kept[1]!.dataSync()[0]!;
+  value.dispose();
+  for (const t of kept) t.dispose();
+  for (const g of Object.values(grads)) g.dispose();
+  if (ratios.length > 0) dual.update(ratios);
+  return { loss, ratios, taskLoss };
+}
+
 /** Mean softmax cross-entropy of logits against one-hot labels. */
 export function crossEntropy(y: tf.Tensor2D, logits: tf.Tensor2D): tf.Scalar {
   return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;

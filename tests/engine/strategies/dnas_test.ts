@@ -98,10 +98,33 @@ Deno.test("dnas is deterministic for a seed", async () => {
   assert.equal(a.accuracy, b.accuracy);
 });
 
+Deno.test("dnas with single-level steps stays within budget, trains, and leaks no tensor", async () => {
+  const budgets = [budget("latency", quantileOf(all, "latency", 0.3))];
+  const before = tf.memory().numTensors;
+  const r = await run(budgets, 3, { bilevel: false });
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(r.mode, "network");
+  assert.equal(violationOf(evaluateChoice(problem, r.chosen.choice), budgets), 0);
+  const last = r.history.at(-1)!;
+  assert.ok(Number.isFinite(last.loss));
+});
+
+Deno.test("single-level dnas is deterministic for a seed and differs from bilevel", async () => {
+  const budgets = [budget("flash", quantileOf(all, "flash", 0.4))];
+  const a = await run(budgets, 5, { searchSteps: 10, bilevel: false });
+  const b = await run(budgets, 5, { searchSteps: 10, bilevel: false });
+  const c = await run(budgets, 5, { searchSteps: 10 });
+  assert.deepEqual(a.probabilities, b.probabilities);
+  assert.notDeepEqual(a.probabilities, c.probabilities);
+});
+
 Deno.test("parseDnasOptions() names a bad option", () => {
   assert.throws(() => parseDnasOptions({ paths: 3 }), /paths/);
   assert.throws(() => parseDnasOptions({ archLr: -1 }), /archLr/);
   assert.throws(() => parseDnasOptions({ nope: 1 }), /Unknown option "nope"/);
   assert.throws(() => parseDnasOptions({ dual: { lr: "x" } }), /dual\.lr/);
   assert.equal(parseDnasOptions({ warmupSteps: 0 }).warmupSteps, 0);
+  assert.throws(() => parseDnasOptions({ bilevel: "no" }), /bilevel/);
+  assert.equal(parseDnasOptions({}).bilevel, true);
+  assert.equal(parseDnasOptions({ bilevel: false }).bilevel, false);
 });
