@@ -74,6 +74,9 @@ Deno.test({
       assert.ok(result.chosen.accuracy > 0.5, `accuracy ${result.chosen.accuracy}`);
       assert.ok(result.baseline.accuracy > 0.5);
       assert.equal(result.chosen.proven, true);
+      assert.equal(result.baseline.uniformFinetuneSteps, 0, "the int8 reference is PTQ only");
+      assert.equal(result.chosen.uniforms?.length, 1);
+      assert.deepEqual(result.chosen.uniforms?.[0], result.chosen.uniform);
       assert.ok(result.front.some((p) => p.chosen));
       assert.ok(events.some((e) => e.type === "progress"));
       assert.ok(events.some((e) => e.type === "front"));
