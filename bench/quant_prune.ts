@@ -60,6 +60,8 @@ export interface PruneBenchOptions {
   readonly lr?: number;
   /** Distil from the float network during the fine-tune. @default true */
   readonly distill?: boolean;
+  /** Fine-tune batch size (an epoch is 60k images whatever the batch). @default 64 */
+  readonly batchSize?: number;
   /** RED's KDE bandwidth (fraction of each layer's weight std). @default red.ts default */
   readonly bandwidth?: number;
 }
@@ -93,6 +95,7 @@ async function recover(
   const r = await fineTune(small.graph, small.weights, {
     train: ctx.train,
     epochs,
+    ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
     lr: opts.lr ?? DEFAULT_PRUNE_FINETUNE_LR,
     flip: true,
     settings: ctx.settings,

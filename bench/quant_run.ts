@@ -4,7 +4,7 @@
  *
  * ```sh
  * deno run -A bench/quant_run.ts --models resnet8 --modes prune-l1-half [--criterion l1]
- *   [--allocation uniform|global] [--no-distill] [--bandwidth 0.1] [--lr 0.001]
+ *   [--allocation uniform|global] [--no-distill] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
  *   [--test-limit N] [--train-limit N] [--json FILE]
  * ```
  *
@@ -33,6 +33,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
       "no-distill": { type: "boolean" },
       bandwidth: { type: "string" },
       lr: { type: "string" },
+      batch: { type: "string" },
       "test-limit": { type: "string" },
       "train-limit": { type: "string" },
       json: { type: "string" },
@@ -50,11 +51,13 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
     throw new RangeError(`Cannot allocate "${allocation}": expected uniform or global`);
   }
   const bandwidth = num("bandwidth", values.bandwidth), lr = num("lr", values.lr);
+  const batchSize = num("batch", values.batch);
   const prune: PruneBenchOptions = {
     ...(values.criterion ? { criterion: values.criterion } : {}),
     ...(allocation ? { allocation } : {}),
     ...(values["no-distill"] ? { distill: false } : {}),
     ...(bandwidth ? { bandwidth } : {}),
+    ...(batchSize ? { batchSize } : {}),
   };
   const testLimit = num("test-limit", values["test-limit"]);
   const trainLimit = num("train-limit", values["train-limit"]);
