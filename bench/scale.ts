@@ -4,6 +4,11 @@
  * `nats-server`, with 1, 2 and 4 worker processes (`bench/scale_worker.ts`, spawned with
  * `deno run -A`). The server shards run in this process.
  *
+ * The machine's speed drifts by 10-20% over minutes, so the measurement is repeated in
+ * `rounds` (default 3), each running every worker count in turn: per worker count, every
+ * figure is the median over rounds, and `speedup_vs_1_worker` is the median of each round's
+ * ratio to the one-worker run of the same round (adjacent in time).
+ *
  * Per worker count it reports gradient steps per second (every worker's accepted push is
  * one step of one batch; measured from the first timed step's start to the last worker's
  * end), examples per second, and the parameter-server overhead as a share of step time:
@@ -20,7 +25,7 @@ import { parseArgs } from "node:util";
 import { startNatsServer } from "../actors/nats_server.ts";
 import { connectNatsBus } from "../actors/bus/nats.ts";
 import { startParamServers } from "../actors/param_server.ts";
-import type { ParamMode } from "../actors/param_store.ts";
+import type { ParamMode, ParamTensor } from "../actors/param_store.ts";
 import { createSubjects } from "../actors/protocol.ts";
 import { initBackend } from "../engine/backend.ts";
 import type { ZooName } from "../engine/models/zoo.ts";
@@ -35,7 +40,7 @@ export const SCALE_WORKERS: readonly number[] = [1, 2, 4];
 export interface BenchScaleOptions {
   /** @default SCALE_WORKERS */
   readonly workers?: readonly number[];
-  /** Timed steps per worker. @default 10 */
+  /** Timed steps per worker and round. @default 20 */
   readonly steps?: number;
   /** Untimed steps per worker first (start-up, compilation). @default 3 */
   readonly warmup?: number;
@@ -49,6 +54,11 @@ export interface BenchScaleOptions {
   readonly shards?: number;
   /** fp16 gradients. @default false */
   readonly fp16?: boolean;
+  /**
+   * Rounds: each measures every worker count in turn, so that each count's figure is the
+   * median over rounds and each speed-up compares runs adjacent in time. @default 3
+   */
+  readonly rounds?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -90,110 +100,198 @@ function load(): number {
 export async function benchScale(options: BenchScaleOptions = {}): Promise<BenchRecord[]> {
   const log = options.log ?? (() => {});
   const model = options.model ?? "resnet8";
-  const steps = options.steps ?? 10;
+  const steps = options.steps ?? 20;
   const warmup = options.warmup ?? 3;
   const batchSize = options.batchSize ?? 64;
   const shards = options.shards ?? 1;
+  const rounds = options.rounds ?? 3;
   const modeName = options.mode ?? "sync";
+  const counts = options.workers ?? SCALE_WORKERS;
   await initBackend("wasm");
   const params = zooParams(model);
-  const records: BenchRecord[] = [];
   const nats = await startNatsServer();
   const bus = await connectNatsBus({ servers: nats.url, name: "scale-ps" });
   const subjects = createSubjects();
+  const runs = new Map<number, RoundResult[]>(counts.map((n) => [n, []]));
+  const failures = new Map<number, unknown>();
   try {
-    for (const n of options.workers ?? SCALE_WORKERS) {
-      const run = `scale-${modeName}-${n}-${Date.now()}`;
-      const mode: ParamMode = modeName === "sync"
-        ? { kind: "sync", workers: n }
-        : { kind: "async", staleness: n };
-      const servers = startParamServers(bus, {
-        run,
-        trialId: "t0",
-        subjects,
-        params,
-        optimizer: { kind: "sgd", lr: 0.01, momentum: 0.9 },
-        mode,
-        shards,
-      });
-      const extra = { model, batchSize, mode: modeName, shards, workers: n, fp16: !!options.fp16 };
-      const key = (metric: string, unit: string) => ({
-        suite: "scale",
-        case: `${model}-w${n}-${modeName}`,
-        metric,
-        unit,
-      });
-      const loadBefore = load();
-      try {
-        const children = Array.from({ length: n }, (_, i) =>
-          spawnWorker([
-            ...["--nats", nats.url, "--run", run, "--worker", `w${i}`, "--index", String(i)],
-            ...["--model", model, "--batch", String(batchSize), "--steps", String(steps)],
-            ...["--warmup", String(warmup), "--shards", String(shards)],
-            ...(options.fp16 ? ["--fp16"] : []),
-          ]));
-        const reports = await Promise.all(children.map(reportOf));
-        const all = reports.flatMap((r) => r.steps);
-        const accepted = all.filter((s) => s.accepted).length;
-        const seconds = (Math.max(...reports.map((r) => r.end)) -
-          Math.min(...all.map((s) => s.start))) / 1000;
-        const sum = (f: (s: (typeof all)[number]) => number) => all.reduce((a, s) => a + f(s), 0);
-        const ps = sum((s) => s.pullMs + s.pushMs);
-        const share = ps / (ps + sum((s) => s.computeMs));
-        const cpuShare = reports.reduce((a, r) => a + r.cpuMs, 0) / (1000 * seconds * n);
-        const ctx = { ...extra, loadBefore, loadAfter: load(), seconds, accepted, cpuShare };
-        const one = (metric: string, unit: string, value: number): BenchRecord => ({
-          ...ctx,
-          ...key(metric, unit),
-          value,
-          peer: null,
-          peerValue: null,
-          ratio: null,
-          n: all.length,
-        });
-        const stepMs = summarize(all.map((s) => s.pullMs + s.computeMs + s.pushMs));
-        const computeMs = summarize(all.map((s) => s.computeMs));
-        records.push(
-          one("grad_steps_per_s", "steps/s", accepted / seconds),
-          one("examples_per_s", "examples/s", (accepted * batchSize) / seconds),
-          one("ps_overhead_share", "share", share),
-          one("worker_cpu_share", "share", cpuShare),
-          one("steps_per_cpu_s", "steps/cpu-s", accepted / (cpuShare * n * seconds)),
-          { ...one("step_ms", "ms", stepMs.median), min: stepMs.min, p90: stepMs.p90 },
-          { ...one("compute_ms", "ms", computeMs.median), min: computeMs.min, p90: computeMs.p90 },
-        );
-        log(
-          `scale ${model} ${modeName} x${n}: ${(accepted / seconds).toFixed(2)} steps/s, ` +
-            `ps share ${(share * 100).toFixed(1)}%, step ${stepMs.median.toFixed(0)} ms ` +
-            `(compute ${computeMs.median.toFixed(0)} ms), cpu/worker ${
-              (cpuShare * 100).toFixed(0)
-            }%, ` +
-            `load ${loadBefore.toFixed(1)}`,
-        );
-      } catch (err) {
-        records.push(errorRecord(key("grad_steps_per_s", "steps/s"), err, { extra }));
-        log(`scale ${model} x${n} failed: ${(err as Error).message}`);
-      } finally {
-        for (const s of servers) s.stop();
+    for (let round = 0; round < rounds; round++) {
+      for (const n of counts) {
+        if (failures.has(n)) continue;
+        try {
+          const r = await measureRound(bus, nats.url, subjects, params, {
+            n,
+            round,
+            model,
+            modeName,
+            steps,
+            warmup,
+            batchSize,
+            shards,
+            fp16: !!options.fp16,
+          });
+          runs.get(n)!.push(r);
+          log(
+            `scale ${model} ${modeName} x${n} round ${round + 1}/${rounds}: ` +
+              `${r.stepsPerS.toFixed(2)} steps/s, step ${r.stepMs.toFixed(0)} ms (compute ${
+                r.computeMs.toFixed(0)
+              }, pull ${r.pullMs.toFixed(1)}, push ${r.pushMs.toFixed(1)} ms), cpu/worker ${
+                (r.cpuShare * 100).toFixed(0)
+              }%, load ${r.loadBefore.toFixed(1)}`,
+          );
+        } catch (err) {
+          failures.set(n, err);
+          log(`scale ${model} x${n} failed: ${(err as Error).message}`);
+        }
       }
     }
   } finally {
     await bus.close();
     await nats.stop();
   }
-  const base = records.find((r) => r.metric === "grad_steps_per_s" && r.workers === 1);
-  for (const r of [...records]) {
-    if (r.metric !== "grad_steps_per_s" || r.value === null || !base?.value || r === base) {
+  const records: BenchRecord[] = [];
+  const base = runs.get(1) ?? [];
+  for (const n of counts) {
+    const extra = { model, batchSize, mode: modeName, shards, workers: n, fp16: !!options.fp16 };
+    const key = (metric: string, unit: string) => ({
+      suite: "scale",
+      case: `${model}-w${n}-${modeName}`,
+      metric,
+      unit,
+    });
+    const err = failures.get(n);
+    if (err !== undefined) {
+      records.push(errorRecord(key("grad_steps_per_s", "steps/s"), err, { extra }));
       continue;
     }
-    records.push({
-      ...r,
-      metric: "speedup_vs_1_worker",
-      unit: "x",
-      value: r.value / base.value,
-    });
+    const rs = runs.get(n)!;
+    const ctx = {
+      ...extra,
+      rounds: rs.length,
+      loadBefore: rs.map((r) => r.loadBefore),
+      perRound: rs.map((r) => r.stepsPerS),
+      cpuShare: median(rs.map((r) => r.cpuShare)),
+    };
+    const one = (metric: string, unit: string, values: number[]): BenchRecord => {
+      const s = summarize(values);
+      return {
+        ...ctx,
+        ...key(metric, unit),
+        value: s.median,
+        min: s.min,
+        p90: s.p90,
+        peer: null,
+        peerValue: null,
+        ratio: null,
+        n: values.length,
+      };
+    };
+    const all = (f: (r: RoundResult) => number[]) => rs.flatMap(f);
+    records.push(
+      one("grad_steps_per_s", "steps/s", rs.map((r) => r.stepsPerS)),
+      one("examples_per_s", "examples/s", rs.map((r) => r.stepsPerS * batchSize)),
+      one("ps_overhead_share", "share", rs.map((r) => r.share)),
+      one("worker_cpu_share", "share", rs.map((r) => r.cpuShare)),
+      one("steps_per_cpu_s", "steps/cpu-s", rs.map((r) => r.stepsPerS / (r.cpuShare * n))),
+      one("step_ms", "ms", all((r) => r.samples.step)),
+      one("compute_ms", "ms", all((r) => r.samples.compute)),
+      one("pull_ms", "ms", all((r) => r.samples.pull)),
+      one("push_ms", "ms", all((r) => r.samples.push)),
+    );
+    if (n !== 1 && base.length > 0) {
+      // Ratio of each round to the one-worker run of the same round (adjacent in time, so a
+      // drift of the machine's speed cancels), then the median over rounds.
+      const ratios = rs.map((r, i) => r.stepsPerS / (base[i] ?? base.at(-1)!).stepsPerS);
+      records.push({ ...one("speedup_vs_1_worker", "x", ratios), perRoundRatio: ratios });
+    }
   }
   return records;
+}
+
+/** One measurement of `n` workers. */
+interface RoundResult {
+  readonly stepsPerS: number;
+  readonly share: number;
+  readonly cpuShare: number;
+  readonly loadBefore: number;
+  readonly stepMs: number;
+  readonly computeMs: number;
+  readonly pullMs: number;
+  readonly pushMs: number;
+  readonly samples: { step: number[]; compute: number[]; pull: number[]; push: number[] };
+}
+
+function median(values: readonly number[]): number {
+  return summarize([...values]).median;
+}
+
+async function measureRound(
+  bus: Awaited<ReturnType<typeof connectNatsBus>>,
+  url: string,
+  subjects: ReturnType<typeof createSubjects>,
+  params: Record<string, ParamTensor>,
+  o: {
+    n: number;
+    round: number;
+    model: ZooName;
+    modeName: "sync" | "async";
+    steps: number;
+    warmup: number;
+    batchSize: number;
+    shards: number;
+    fp16: boolean;
+  },
+): Promise<RoundResult> {
+  const { n } = o;
+  const run = `scale-${o.modeName}-${n}-r${o.round}-${Date.now()}`;
+  const mode: ParamMode = o.modeName === "sync"
+    ? { kind: "sync", workers: n }
+    : { kind: "async", staleness: n };
+  const servers = startParamServers(bus, {
+    run,
+    trialId: "t0",
+    subjects,
+    params,
+    optimizer: { kind: "sgd", lr: 0.01, momentum: 0.9 },
+    mode,
+    shards: o.shards,
+  });
+  const loadBefore = load();
+  try {
+    const children = Array.from({ length: n }, (_, i) =>
+      spawnWorker([
+        ...["--nats", url, "--run", run, "--worker", `w${i}`, "--index", String(i)],
+        ...["--model", o.model, "--batch", String(o.batchSize), "--steps", String(o.steps)],
+        ...["--warmup", String(o.warmup), "--shards", String(o.shards)],
+        ...(o.fp16 ? ["--fp16"] : []),
+      ]));
+    const reports = await Promise.all(children.map(reportOf));
+    const all = reports.flatMap((r) => r.steps);
+    const accepted = all.filter((s) => s.accepted).length;
+    const seconds = (Math.max(...reports.map((r) => r.end)) -
+      Math.min(...all.map((s) => s.start))) / 1000;
+    const sum = (f: (s: (typeof all)[number]) => number) => all.reduce((a, s) => a + f(s), 0);
+    const ps = sum((s) => s.pullMs + s.pushMs);
+    const samples = {
+      step: all.map((s) => s.pullMs + s.computeMs + s.pushMs),
+      compute: all.map((s) => s.computeMs),
+      pull: all.map((s) => s.pullMs),
+      push: all.map((s) => s.pushMs),
+    };
+    return {
+      stepsPerS: accepted / seconds,
+      share: ps / (ps + sum((s) => s.computeMs)),
+      cpuShare: reports.reduce((a, r) => a + r.cpuMs, 0) / (1000 * seconds * n),
+      loadBefore,
+      stepMs: median(samples.step),
+      computeMs: median(samples.compute),
+      pullMs: median(samples.pull),
+      pushMs: median(samples.push),
+      samples,
+    };
+  } finally {
+    for (const s of servers) s.stop();
+  }
 }
 
 if (import.meta.main) {
@@ -201,7 +299,8 @@ if (import.meta.main) {
     options: {
       mode: { type: "string", default: "sync" },
       workers: { type: "string", default: SCALE_WORKERS.join(",") },
-      steps: { type: "string", default: "10" },
+      steps: { type: "string", default: "20" },
+      rounds: { type: "string", default: "3" },
       shards: { type: "string", default: "1" },
       fp16: { type: "boolean", default: false },
     },
@@ -210,6 +309,7 @@ if (import.meta.main) {
     mode: values.mode === "async" ? "async" : "sync",
     workers: values.workers.split(",").map(Number),
     steps: Number(values.steps),
+    rounds: Number(values.rounds),
     shards: Number(values.shards),
     fp16: values.fp16,
     log: (l) => console.error(l),
