@@ -21,24 +21,8 @@ export type { AugmentOptions, LrSchedule };
 /** Default training batch size. */
 export const DEFAULT_BATCH_SIZE = 64;
 
-/** Milliseconds of synchronous training between yields to the event loop. */
-const YIELD_MS = 500;
-
-/** Progress of a training run, reported after every step. */
-export interface TrainProgress {
-  /** Current epoch, 1-based. */
-  readonly epoch: number;
-  readonly epochs: number;
-  /** Step within the epoch, 1-based. */
-  readonly step: number;
-  readonly stepsPerEpoch: number;
-  /** Mean training loss over this epoch so far. */
-  readonly loss: number;
-  /** Learning rate of this step. */
-  readonly lr: number;
-  /** Seconds since training started. */
-  readonly elapsedSeconds: number;
-}
+export type { EpochRecord, TrainProgress } from "./train/step_log.ts";
+import { type EpochRecord, StepLog, type TrainProgress } from "./train/step_log.ts";
 
 /** Options of {@linkcode trainModel}. */
 export interface TrainOptions {
@@ -56,15 +40,6 @@ export interface TrainOptions {
   readonly labelSmoothing?: number;
   /** Called after every step (keep it cheap). */
   readonly onProgress?: (p: TrainProgress) => void;
-}
-
-/** Per-epoch record of a training run. */
-export interface EpochRecord {
-  readonly epoch: number;
-  /** Mean training loss over the epoch. */
-  readonly loss: number;
-  /** Seconds the epoch took. */
-  readonly seconds: number;
 }
 
 /** What {@linkcode trainModel} returns. */
@@ -121,20 +96,21 @@ export async function trainModel(
   const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
   const smoothing = options.labelSmoothing ?? 0;
   const augment = { ...options.augment, rng };
-  const history: EpochRecord[] = [];
-  const start = performance.now();
-  let globalStep = 0;
-  let lastYield = start;
+  const log = new StepLog({
+    epochs,
+    stepsPerEpoch,
+    what: "Training",
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      const epochStart = performance.now();
+      log.startEpoch(epoch);
       shuffleInPlace(order, rng);
-      let lossSum = 0;
       for (let step = 1; step <= stepsPerEpoch; step++) {
         const idx = order.subarray((step - 1) * batchSize, step * batchSize);
         gatherBatch(train, idx, xBuf, augment);
         for (let i = 0; i < batchSize; i++) yBuf[i] = train.labels[idx[i]!]!;
-        const lr = learningRateAt(schedule, globalStep, totalSteps);
+        const lr = learningRateAt(schedule, log.steps, totalSteps);
         lrSlot.learningRate = lr;
         const loss = tf.tidy(() => {
           const x = tf.tensor4d(xBuf, [batchSize, h, w, c]);
@@ -149,34 +125,12 @@ export async function trainModel(
           );
           return cost!.dataSync()[0]!;
         });
-        if (!Number.isFinite(loss)) {
-          throw new RangeError(`Training diverged: loss ${loss} at epoch ${epoch}, step ${step}`);
-        }
-        lossSum += loss;
-        globalStep++;
-        if (performance.now() - lastYield > YIELD_MS) {
-          // Let timers and signal handlers (Ctrl-C clean-up) run.
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          lastYield = performance.now();
-        }
-        options.onProgress?.({
-          epoch,
-          epochs,
-          step,
-          stepsPerEpoch,
-          loss: lossSum / step,
-          lr,
-          elapsedSeconds: (performance.now() - start) / 1000,
-        });
+        await log.step(loss, lr);
       }
-      history.push({
-        epoch,
-        loss: lossSum / stepsPerEpoch,
-        seconds: (performance.now() - epochStart) / 1000,
-      });
+      log.endEpoch();
     }
   } finally {
     optimizer.dispose();
   }
-  return { history, steps: globalStep, seconds: (performance.now() - start) / 1000 };
+  return { history: log.history, steps: log.steps, seconds: log.elapsedSeconds };
 }

@@ -19,7 +19,7 @@ import type { ExecSettings } from "../exec/settings.ts";
 import { trainableVariables, type Weights } from "../exec/weights.ts";
 import { type Graph, isComputeNode } from "../models/ir.ts";
 import { createRng } from "../rng.ts";
-import type { EpochRecord, TrainProgress } from "../train.ts";
+import { type EpochRecord, StepLog, type TrainProgress } from "../train/step_log.ts";
 import { registerBatchNormGradient } from "../train/batchnorm_grad.ts";
 import { learningRateAt } from "../train/schedule.ts";
 import { activationTargets, checkConfig, choiceOf } from "./act_targets.ts";
@@ -35,7 +35,6 @@ import type { QParams } from "./qparams.ts";
 export const DEFAULT_QAT_LR = 2e-4;
 /** Default QAT batch size. @default 64 */
 export const DEFAULT_QAT_BATCH = 64;
-const YIELD_MS = 500;
 
 /** Options of {@linkcode qatFineTune}. */
 export interface QatOptions {
@@ -146,19 +145,22 @@ export async function qatFineTune(
   const totalSteps = stepsPerEpoch * epochs;
   const optimizer = tf.train.adam(learningRateAt(schedule, 0, totalSteps));
   const lrSlot = optimizer as unknown as { learningRate: number };
-  const history: EpochRecord[] = [];
-  const start = performance.now();
-  let globalStep = 0, lastYield = start;
+  const log = new StepLog({
+    epochs,
+    stepsPerEpoch,
+    what: "Fine-tuning",
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      const epochStart = performance.now();
-      let lossSum = 0, step = 0;
+      log.startEpoch(epoch);
+      let step = 0;
       for (
         const b of batches(train, { batchSize, seed: seed * 7919 + epoch, dropRemainder: true })
       ) {
         if (step >= stepsPerEpoch) break;
         step++;
-        const lr = learningRateAt(schedule, globalStep, totalSteps);
+        const lr = learningRateAt(schedule, log.steps, totalSteps);
         lrSlot.learningRate = lr;
         const updates: BnUpdate[] = [];
         const loss = tf.tidy(() => {
@@ -182,36 +184,18 @@ export async function qatFineTune(
         });
         applyBnUpdates(weights, updates, settings.bnMomentum);
         for (const q of quantizers.values()) q.afterStep();
-        if (!Number.isFinite(loss)) {
-          throw new RangeError(
-            `Fine-tuning diverged: loss ${loss} at epoch ${epoch}, step ${step}`,
-          );
-        }
-        lossSum += loss;
-        globalStep++;
-        if (performance.now() - lastYield > YIELD_MS) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          lastYield = performance.now();
-        }
-        opts.onProgress?.({
-          epoch,
-          epochs,
-          step,
-          stepsPerEpoch,
-          loss: lossSum / step,
-          lr,
-          elapsedSeconds: (performance.now() - start) / 1000,
-        });
+        await log.step(loss, lr);
       }
-      history.push({
-        epoch,
-        loss: lossSum / step,
-        seconds: (performance.now() - epochStart) / 1000,
-      });
+      log.endEpoch();
     }
     const activations: Record<string, QParams> = {};
     for (const [name, q] of quantizers) activations[name] = q.qparams();
-    return { history, steps: globalStep, seconds: (performance.now() - start) / 1000, activations };
+    return {
+      history: log.history,
+      steps: log.steps,
+      seconds: log.elapsedSeconds,
+      activations,
+    };
   } finally {
     optimizer.dispose();
     for (const q of quantizers.values()) q.dispose();

@@ -13,7 +13,8 @@ import { createRng, shuffleInPlace } from "../rng.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { DEFAULT_SCHEDULE, learningRateAt } from "./schedule.ts";
 import type { FromWorker, SharedDataset, ToWorker } from "./parallel_protocol.ts";
-import type { EpochRecord, TrainOptions, TrainResult } from "../train.ts";
+import type { TrainOptions, TrainResult } from "../train.ts";
+import { StepLog } from "./step_log.ts";
 
 /**
  * A worker replica failed or the replicas disagree at the end; the message names the worker.
@@ -143,8 +144,12 @@ export async function trainDataParallel(
   const replicas = Array.from({ length: workers }, (_, rank) => new Replica(rank));
   const rng = createRng(seed);
   const order = Int32Array.from({ length: train.n }, (_, i) => i);
-  const history: EpochRecord[] = [];
-  const start = performance.now();
+  const log = new StepLog({
+    epochs,
+    stepsPerEpoch,
+    what: "Training",
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   try {
     for (const r of replicas) {
       r.send({
@@ -162,12 +167,10 @@ export async function trainDataParallel(
       });
     }
     await Promise.all(replicas.map((r) => r.next("ready")));
-    let globalStep = 0;
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      const epochStart = performance.now();
+      log.startEpoch(epoch);
       shuffleInPlace(order, rng);
       for (const r of replicas) r.send({ v: 1, kind: "epoch", order: order.slice() });
-      let lossSum = 0;
       for (let step = 1; step <= stepsPerEpoch; step++) {
         for (const r of replicas) r.send({ v: 1, kind: "step", step: step - 1 });
         const parts = await Promise.all(replicas.map((r) => r.next("grads")));
@@ -179,28 +182,11 @@ export async function trainDataParallel(
         }
         if (workers > 1) { for (let i = 0; i < mean.length; i++) mean[i]! /= workers; }
         loss /= workers;
-        if (!Number.isFinite(loss)) {
-          throw new RangeError(`Training diverged: loss ${loss} at epoch ${epoch}, step ${step}`);
-        }
-        const lr = learningRateAt(schedule, globalStep, totalSteps);
+        const lr = learningRateAt(schedule, log.steps, totalSteps);
+        await log.step(loss, lr); // throws on a non-finite loss, before anything is applied
         for (const r of replicas) r.send({ v: 1, kind: "apply", grads: mean, lr });
-        lossSum += loss;
-        globalStep++;
-        options.onProgress?.({
-          epoch,
-          epochs,
-          step,
-          stepsPerEpoch,
-          loss: lossSum / step,
-          lr,
-          elapsedSeconds: (performance.now() - start) / 1000,
-        });
       }
-      history.push({
-        epoch,
-        loss: lossSum / stepsPerEpoch,
-        seconds: (performance.now() - epochStart) / 1000,
-      });
+      log.endEpoch();
     }
     for (const r of replicas) r.send({ v: 1, kind: "finish" });
     const finals = await Promise.all(replicas.map((r) => r.next("weights")));
@@ -216,7 +202,7 @@ export async function trainDataParallel(
       for (const w of averaged) for (let j = 0; j < w.length; j++) w[j]! /= workers;
     }
     model.setWeights(averaged.map((w, i) => tf.tensor(w, model.weights[i]!.read().shape)));
-    return { history, steps: globalStep, seconds: (performance.now() - start) / 1000 };
+    return { history: log.history, steps: log.steps, seconds: log.elapsedSeconds };
   } finally {
     for (const r of replicas) r.worker.terminate();
   }
