@@ -5,8 +5,7 @@
  */
 import { bnGammaCriterion } from "./bn_gamma.ts";
 import { integratedGradientsCriterion } from "./integrated_gradients.ts";
-import { l1Criterion } from "./l1.ts";
-import { l1BnCriterion } from "./l1_bn.ts";
+import { l1BnCriterion, l1Criterion } from "./l1.ts";
 import { redundancyCriterion } from "./redundancy.ts";
 import { taylorCriterion } from "./taylor.ts";
 import type { PruningCriterion } from "./types.ts";
