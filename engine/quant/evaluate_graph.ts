@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { tf } from "../backend.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { forward } from "../exec/forward.ts";
 import type { ExecHooks } from "../exec/hooks.ts";
 import type { Weights } from "../exec/weights.ts";
 import type { Graph } from "../models/ir.ts";
+import { evaluateLogits } from "../train/evaluate.ts";
 
 /** Default evaluation batch size. @default 256 */
 export const DEFAULT_EVAL_BATCH = 256;
@@ -54,31 +54,9 @@ export function evaluateGraph(
   opts: EvaluateGraphOptions = {},
 ): GraphEvalResult {
   const batchSize = opts.batchSize ?? DEFAULT_EVAL_BATCH;
-  if (!Number.isInteger(batchSize) || batchSize <= 0) {
-    throw new RangeError(`Cannot evaluate with batchSize ${batchSize}`);
-  }
-  if (ds.n === 0) throw new RangeError("Cannot evaluate on an empty data set");
-  const { height: h, width: w, channels: c, numClasses } = ds;
-  const size = h * w * c;
-  let correct = 0, lossSum = 0;
-  for (let s = 0; s < ds.n; s += batchSize) {
-    const e = Math.min(s + batchSize, ds.n);
-    const [hits, loss] = tf.tidy(() => {
-      const x = tf.tensor4d(ds.images.subarray(s * size, e * size), [e - s, h, w, c]);
-      const labels = tf.tensor1d(ds.labels.subarray(s, e), "int32");
-      const logits = forward(graph, weights, x, opts.hooks ? { hooks: opts.hooks } : {});
-      const hit = tf.equal(tf.argMax(logits, 1), labels).sum();
-      const ce = tf.losses.softmaxCrossEntropy(
-        tf.oneHot(labels, numClasses),
-        logits,
-        undefined,
-        undefined,
-        tf.Reduction.SUM,
-      );
-      return [hit.dataSync()[0]!, ce.dataSync()[0]!];
-    });
-    correct += hits;
-    lossSum += loss;
-  }
-  return { accuracy: correct / ds.n, loss: lossSum / ds.n };
+  return evaluateLogits(
+    ds,
+    batchSize,
+    (x) => forward(graph, weights, x, opts.hooks ? { hooks: opts.hooks } : {}),
+  );
 }

@@ -17,19 +17,19 @@ export interface EvalResult {
 }
 
 /**
- * Accuracy and mean softmax cross-entropy of `model` on `ds` (inference mode).
+ * Accuracy and mean softmax cross-entropy of the logits `predict` gives for each batch of
+ * `ds` (the loop behind {@linkcode evaluate} and the graph executor's `evaluateGraph`).
  *
  * @example
  * ```ts ignore
- * const { accuracy } = evaluate(model, testSet);
+ * const { accuracy } = evaluateLogits(testSet, 256, (x) => model.predict(x) as tf.Tensor2D);
  * ```
  */
-export function evaluate(
-  model: tf.LayersModel,
+export function evaluateLogits(
   ds: Dataset,
-  options: { batchSize?: number } = {},
+  batchSize: number,
+  predict: (x: tf.Tensor4D) => tf.Tensor,
 ): EvalResult {
-  const batchSize = options.batchSize ?? DEFAULT_EVAL_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize <= 0) {
     throw new RangeError(
       `Cannot evaluate with batchSize ${batchSize}: expected a positive integer`,
@@ -45,7 +45,7 @@ export function evaluate(
     const [hits, loss] = tf.tidy(() => {
       const x = tf.tensor4d(ds.images.subarray(s * size, e * size), [e - s, h, w, c]);
       const labels = tf.tensor1d(ds.labels.subarray(s, e), "int32");
-      const logits = model.predict(x) as tf.Tensor2D;
+      const logits = predict(x);
       const hit = tf.equal(tf.argMax(logits, 1), labels).sum();
       const ce = tf.losses.softmaxCrossEntropy(
         tf.oneHot(labels, numClasses),
@@ -60,4 +60,21 @@ export function evaluate(
     lossSum += loss;
   }
   return { accuracy: correct / ds.n, loss: lossSum / ds.n };
+}
+
+/**
+ * Accuracy and mean softmax cross-entropy of `model` on `ds` (inference mode).
+ *
+ * @example
+ * ```ts ignore
+ * const { accuracy } = evaluate(model, testSet);
+ * ```
+ */
+export function evaluate(
+  model: tf.LayersModel,
+  ds: Dataset,
+  options: { batchSize?: number } = {},
+): EvalResult {
+  const batchSize = options.batchSize ?? DEFAULT_EVAL_BATCH_SIZE;
+  return evaluateLogits(ds, batchSize, (x) => model.predict(x) as tf.Tensor2D);
 }
