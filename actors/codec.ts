@@ -25,6 +25,7 @@ export { DecodeError, type DecodeErrorReason } from "./decode_error.ts";
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 << 20;
 
 const MAGIC = [0x54, 0x4c, 0x52, 0x01] as const;
+const MAGIC_BYTES = Uint8Array.from(MAGIC);
 const PREFIX_BYTES = 8;
 const JSON_OPEN = 0x7b; // "{"
 const BLOB = "$blob";
@@ -71,7 +72,11 @@ function strip(x: unknown, blobs: WireTensor[]): unknown {
     return { dtype: t.dtype, shape: t.shape, [BLOB]: blobs.length - 1 };
   }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = strip(v, blobs);
+  for (const k in o) {
+    if (!Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    if (v !== undefined) out[k] = strip(v, blobs);
+  }
   return out;
 }
 
@@ -100,8 +105,12 @@ export function encode(message: Message): Uint8Array {
   let size = pad8(PREFIX_BYTES + header.length);
   for (const t of blobs) size += pad8(t.data.byteLength);
   const out = new Uint8Array(size);
-  out.set(MAGIC, 0);
-  new DataView(out.buffer).setUint32(4, header.length, true);
+  out.set(MAGIC_BYTES, 0);
+  const n = header.length;
+  out[4] = n & 0xff;
+  out[5] = (n >>> 8) & 0xff;
+  out[6] = (n >>> 16) & 0xff;
+  out[7] = n >>> 24;
   out.set(header, PREFIX_BYTES);
   let off = pad8(PREFIX_BYTES + header.length);
   for (const t of blobs) {
@@ -119,7 +128,7 @@ function view(bytes: Uint8Array, offset: number, dtype: WireTensor["dtype"], n: 
 }
 
 function restore(x: unknown, tensors: (WireTensor | null)[], depth: number): unknown {
-  if (depth > 64) throw new DecodeError("invalid-field", "message is nested too deeply");
+  if (depth > MAX_DEPTH) throw tooDeep();
   if (Array.isArray(x)) return x.map((e) => restore(e, tensors, depth + 1));
   if (typeof x !== "object" || x === null) return x;
   const o = x as Record<string, unknown>;
@@ -135,19 +144,48 @@ function restore(x: unknown, tensors: (WireTensor | null)[], depth: number): unk
   return out;
 }
 
-function collectRefs(x: unknown, refs: Record<string, unknown>[], depth: number): void {
-  if (depth > 64 || typeof x !== "object" || x === null) return;
-  if (Array.isArray(x)) return x.forEach((e) => collectRefs(e, refs, depth + 1));
+const MAX_DEPTH = 64;
+const tooDeep = () => new DecodeError("invalid-field", "message is nested too deeply");
+
+/** What one walk of a decoded header found. */
+interface Scan {
+  /** The blob references, in the order `restore` meets them. */
+  readonly refs: Record<string, unknown>[];
+  /** Whether `restore` must rebuild the tree: it holds blob references or non-plain objects. */
+  copy: boolean;
+  /** Whether something sits deeper than `restore` accepts. */
+  deep: boolean;
+}
+
+/**
+ * Walks the header the way `restore` will, so that a header without tensors (most small
+ * messages) is used as msgpackr built it instead of being rebuilt.
+ */
+function scan(x: unknown, s: Scan, depth: number): void {
+  if (depth > MAX_DEPTH) {
+    s.deep = true;
+    return;
+  }
+  if (typeof x !== "object" || x === null) return;
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) scan(x[i], s, depth + 1);
+    return;
+  }
   const o = x as Record<string, unknown>;
-  if (BLOB in o) refs.push(o);
-  else for (const v of Object.values(o)) collectRefs(v, refs, depth + 1);
+  if (BLOB in o) {
+    s.refs.push(o);
+    s.copy = true;
+    return;
+  }
+  if (Object.getPrototypeOf(o) !== Object.prototype) s.copy = true;
+  for (const k in o) if (Object.hasOwn(o, k)) scan(o[k], s, depth + 1);
 }
 
 function decodeFrame(bytes: Uint8Array): unknown {
   if (bytes.length < PREFIX_BYTES) {
     throw new DecodeError("truncated", "frame shorter than its prefix");
   }
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
+  const headerLength = (bytes[4]! | bytes[5]! << 8 | bytes[6]! << 16 | bytes[7]! << 24) >>> 0;
   if (PREFIX_BYTES + headerLength > bytes.length) {
     throw new DecodeError("truncated", `header of ${headerLength} bytes exceeds the frame`);
   }
@@ -173,10 +211,10 @@ function decodeFrame(bytes: Uint8Array): unknown {
   if (off < bytes.length) {
     throw new DecodeError("garbage", `${bytes.length - off} bytes after the last blob`);
   }
-  const refs: Record<string, unknown>[] = [];
-  collectRefs(head.m, refs, 0);
+  const found: Scan = { refs: [], copy: false, deep: false };
+  scan(head.m, found, 0);
   const tensors: (WireTensor | null)[] = lengths.map(() => null);
-  for (const ref of refs) {
+  for (const ref of found.refs) {
     const i = ref[BLOB];
     const dtype = ref.dtype as WireTensor["dtype"];
     if (typeof i !== "number" || !Object.hasOwn(BYTES_PER, String(dtype)) || tensors[i] !== null) {
@@ -193,7 +231,8 @@ function decodeFrame(bytes: Uint8Array): unknown {
     }
     tensors[i] = { dtype, shape: ref.shape as number[], data: view(bytes, offsets[i]!, dtype, n) };
   }
-  return restore(head.m, tensors, 0);
+  if (found.deep) throw tooDeep();
+  return found.copy ? restore(head.m, tensors, 0) : head.m;
 }
 
 /**

@@ -43,11 +43,16 @@ const arr = (c: Check): Check => (x, p) => {
 };
 const rec = (c: Check): Check => (x, p) => {
   if (!isPlainObject(x)) bad(p, "an object", x);
-  for (const [k, v] of Object.entries(x)) c(v, `${p}.${k}`);
+  for (const k in x) if (Object.hasOwn(x, k)) c(x[k], `${p}.${k}`);
 };
-const obj = (fields: Record<string, Check>): Check => (x, p) => {
-  if (!isPlainObject(x)) bad(p, "an object", x);
-  for (const [k, c] of Object.entries(fields)) c(x[k], `${p}.${k}`);
+const obj = (fields: Record<string, Check>): Check => {
+  const keys = Object.keys(fields);
+  const suffixes = keys.map((k) => `.${k}`);
+  const checks = Object.values(fields);
+  return (x, p) => {
+    if (!isPlainObject(x)) bad(p, "an object", x);
+    for (let i = 0; i < keys.length; i++) checks[i]!(x[keys[i]!], p + suffixes[i]);
+  };
 };
 
 function jsonAt(x: unknown, p: string, depth: number): void {
@@ -56,7 +61,7 @@ function jsonAt(x: unknown, p: string, depth: number): void {
   if (typeof x === "number") return num(x, p);
   if (Array.isArray(x)) return x.forEach((e, i) => jsonAt(e, `${p}[${i}]`, depth + 1));
   if (isPlainObject(x)) {
-    for (const [k, v] of Object.entries(x)) jsonAt(v, `${p}.${k}`, depth + 1);
+    for (const k in x) if (Object.hasOwn(x, k)) jsonAt(x[k], `${p}.${k}`, depth + 1);
     return;
   }
   bad(p, "JSON", x);
@@ -199,9 +204,11 @@ const SCHEMAS: Record<Message["type"], Check> = {
   "error": obj({ ...event, source: str, reason: str, message: str }),
 };
 
+const EVENTS: ReadonlySet<string> = new Set(EVENT_TYPES);
+
 /** Whether `type` is a monitoring event (sent as JSON). */
 export function isEventType(type: string): boolean {
-  return (EVENT_TYPES as readonly string[]).includes(type);
+  return EVENTS.has(type);
 }
 
 /**

@@ -9,7 +9,9 @@
  *   (1 MiB): five chunks published back to back, the last as a request, so the two hops
  *   through the server overlap. Same peer.
  * - `grad-push-4mb-fp16`: the first case with fp16 compression (conversion included).
- * - `request-reply-small`: an encoded `param-pull` request answered by an encoded `grad-ack`.
+ * - `request-reply-small`: an encoded `param-pull` request answered by an encoded `grad-ack`
+ *   (see `bus_request.ts`). Peer: the stock nats.js v3 client in this process, doing the same
+ *   codec work, alternating with ours request by request.
  *
  * Every record says which server max payload (`serverMaxPayload`), chunk size and chunk
  * count it used.
@@ -17,13 +19,11 @@
  * @module
  */
 import { connectNatsBus, type NatsBus } from "../actors/bus/nats.ts";
-import { decode, encode } from "../actors/codec.ts";
 import { type NatsServer, startNatsServer } from "../actors/nats_server.ts";
-import { type ParamPullMessage, PROTOCOL_VERSION, type WireTensor } from "../actors/protocol.ts";
+import type { WireTensor } from "../actors/protocol.ts";
 import { benchPush, PUSH_BYTES, servePushes } from "./bus_push.ts";
-import { type BenchRecord, errorRecord, makeRecord } from "./record.ts";
-import { summarize } from "./stats.ts";
-import { measure } from "./timing.ts";
+import { benchRequest, serveSmallPulls } from "./bus_request.ts";
+import { type BenchRecord, errorRecord } from "./record.ts";
 
 export { CHUNK_HEADROOM_BYTES, PEER_ROUNDS, PUSH_BYTES } from "./bus_push.ts";
 
@@ -37,7 +37,7 @@ export interface BenchBusOptions {
   readonly warmup?: number;
   readonly reps?: number;
   readonly budgetMs?: number;
-  /** Skip the Node.js peer. */
+  /** Skip the peers (the Node.js client, and the stock nats.js client for request/reply). */
   readonly noPeer?: boolean;
   readonly log?: (line: string) => void;
 }
@@ -59,20 +59,7 @@ async function openSite(maxPayload: number): Promise<Site> {
     const pusher = await connectNatsBus({ servers: server.url, name: "bench-pusher" });
     const ps = await connectNatsBus({ servers: server.url, name: "bench-param-server" });
     servePushes(ps, GRAD);
-    ps.subscribe(PULL, (msg) => {
-      const p = decode(msg.data) as ParamPullMessage;
-      msg.respond(encode({
-        type: "grad-ack",
-        v: PROTOCOL_VERSION,
-        run: p.run,
-        trialId: p.trialId,
-        shard: p.shard,
-        transfer: "p",
-        step: 0,
-        version: 1,
-        accepted: true,
-      }));
-    });
+    serveSmallPulls(ps, PULL);
     await ps.flush();
     return { server, pusher, ps, maxPayload };
   } catch (err) {
@@ -85,30 +72,6 @@ async function closeSite(site: Site): Promise<void> {
   await site.pusher.close().catch(() => {});
   await site.ps.close().catch(() => {});
   await site.server.stop();
-}
-
-async function smallRoundTrip(site: Site, o: Required<BenchBusOptions>): Promise<BenchRecord> {
-  const key = { suite: "bus", case: "request-reply-small", metric: "round_trip_us", unit: "us" };
-  const extra = { transport: "deno-tcp", serverMaxPayload: site.maxPayload };
-  try {
-    o.log(`bus: ${key.case}`);
-    const pull = encode({
-      type: "param-pull",
-      v: PROTOCOL_VERSION,
-      run: "bench",
-      trialId: "t0",
-      shard: 0,
-      workerId: "w0",
-      haveVersion: 3,
-      chunk: 0,
-    });
-    const samples = await measure(async () => {
-      decode(await site.pusher.request(PULL, pull, { timeoutMs: 5000 }));
-    }, { warmup: o.warmup * 10, reps: o.reps * 20, budgetMs: o.budgetMs });
-    return makeRecord(key, summarize(samples.map((ms) => ms * 1000)), { extra });
-  } catch (err) {
-    return errorRecord(key, err, { extra });
-  }
 }
 
 /**
@@ -166,7 +129,19 @@ export async function benchBus(options: BenchBusOptions = {}): Promise<BenchReco
     }
     const site = sites.get(DEPLOY_MAX_PAYLOAD) ?? await openSite(DEPLOY_MAX_PAYLOAD);
     sites.set(DEPLOY_MAX_PAYLOAD, site);
-    records.push(await smallRoundTrip(site, o));
+    o.log("bus: request-reply-small");
+    records.push(
+      await benchRequest({
+        requester: site.pusher,
+        subject: PULL,
+        url: site.server.url,
+        withPeer: !o.noPeer,
+        extra: { transport: "deno-tcp", serverMaxPayload: site.maxPayload },
+        // Small round trips are cheap: many more of them than pushes.
+        timing: { warmup: o.warmup * 10, reps: o.reps * 20, budgetMs: o.budgetMs },
+        log: o.log,
+      }),
+    );
   } finally {
     for (const site of sites.values()) await closeSite(site);
   }

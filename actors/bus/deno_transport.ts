@@ -4,7 +4,8 @@
  * The npm `@nats-io/transport-node` transport runs on Deno's `node:net` compatibility layer,
  * which costs several copies and event-loop hops per read; this one reads straight from a
  * `Deno.TcpConn` into a large buffer, at most `READ_CHUNK_BYTES` at a time, and hands what it
- * read to the client's parser without copying. A large message cut by a read is completed in
+ * read to the client's parser without copying, through a plain async iterator
+ * (`chunk_reader.ts`, one promise hop per piece). A large message cut by a read is completed in
  * an aligned buffer of its own (see `inbound_framer.ts`): the little that came with its header
  * is copied there and the rest is read straight into it. Writes: large frames go out as they
  * are, runs of small ones joined into one write (`sendMany` takes a whole flush at once).
@@ -13,7 +14,7 @@
  * @module
  */
 import { checkOptions, deferred, extractProtocolMessage, INFO } from "@nats-io/nats-core/internal";
-import { complete, InboundFramer } from "./inbound_framer.ts";
+import { ChunkReader } from "./chunk_reader.ts";
 import type {
   ConnectionOptions,
   Deferred,
@@ -47,7 +48,6 @@ export class DenoTcpTransport implements Transport {
   #queue: Uint8Array[] = [];
   #writing: Promise<void> | null = null;
   #closed: Deferred<void | Error> = deferred();
-  #framer = new InboundFramer();
 
   /** Whether the transport has closed. */
   get isClosed(): boolean {
@@ -95,38 +95,20 @@ export class DenoTcpTransport implements Transport {
     }
   }
 
-  /** Yields chunks read from the socket; each chunk stays valid (buffers are never reused). */
-  async *[Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    let reason: Error | undefined;
-    if (this.#first) {
-      const first = this.#first;
-      this.#first = null;
-      yield first;
-    }
-    let buf = new Uint8Array(READ_BUFFER_BYTES);
-    const read = (into: Uint8Array) => this.#conn!.read(into);
-    while (!this.#done && this.#conn) {
-      try {
-        if (buf.length < READ_CHUNK_BYTES) buf = new Uint8Array(READ_BUFFER_BYTES);
-        const n = await this.#conn.read(buf.subarray(0, READ_CHUNK_BYTES));
-        if (n === null) break;
-        if (n > 0) {
-          const chunk = buf.subarray(0, n);
-          buf = buf.subarray(n);
-          const { pieces, incomplete } = this.#framer.split(chunk);
-          for (const p of pieces) yield p;
-          if (incomplete) {
-            const whole = await complete(incomplete, read);
-            if (whole === null) break;
-            yield whole;
-          }
-        }
-      } catch (err) {
-        reason = err instanceof Error ? err : new Error(String(err));
-        break;
-      }
-    }
-    void this.#close(reason, true);
+  /**
+   * The chunks read from the socket, cut for the parser (see `chunk_reader.ts`); each stays
+   * valid (buffers are never reused). Call once per connection.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    const first = this.#first;
+    this.#first = null;
+    return new ChunkReader((into) => this.#conn!.read(into), {
+      first,
+      bufferBytes: READ_BUFFER_BYTES,
+      chunkBytes: READ_CHUNK_BYTES,
+      isOpen: () => !this.#done && this.#conn !== null,
+      onEnd: (reason) => void this.#close(reason, true),
+    });
   }
 
   /** Queues `frame` for writing; frames queued while a write is in flight are batched. */

@@ -7,10 +7,11 @@
  * nats.js keeps one transport factory per process; every connect sets it, so reconnects of
  * earlier connections use the transport of the latest connect.
  *
- * The hot path is trimmed for latency (see `nats_core_tuning.ts`): queued protocol lines and
- * payloads reach the Deno transport without being joined into one buffer, large messages are
- * written at once, and requests share one inbox subscription (`request_mux.ts`) instead of the
- * client's per-request machinery. Everything else, JetStream and KV included, is nats.js as is.
+ * The hot path is trimmed for latency (see `nats_core_tuning.ts`): a small command is encoded
+ * into one buffer with its payload, large payloads reach the Deno transport uncopied and are
+ * written at once, and requests share one inbox subscription and one timeout timer
+ * (`request_mux.ts`) instead of the client's per-request machinery; `request` hands back the
+ * multiplexer's promise itself. Everything else, JetStream and KV included, is nats.js as is.
  *
  * @module
  */
@@ -35,6 +36,7 @@ import {
   BusClosedError,
   BusError,
   type BusHandler,
+  type BusMessage,
   DEFAULT_REQUEST_TIMEOUT_MS,
   type HandlerErrorListener,
   logHandlerError,
@@ -47,7 +49,7 @@ import {
 } from "./bus.ts";
 import { DenoTcpTransport } from "./deno_transport.ts";
 import { tuneOutbound } from "./nats_core_tuning.ts";
-import { RequestEndedError, RequestMux } from "./request_mux.ts";
+import { type RequestEnd, RequestEndedError, RequestMux } from "./request_mux.ts";
 
 /** NATS's default max payload, used until the server says otherwise. @default 1 MiB */
 export const DEFAULT_NATS_MAX_PAYLOAD = 1 << 20;
@@ -120,6 +122,14 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<NatsBus> 
   return new NatsBus(nc, options.onHandlerError ?? logHandlerError);
 }
 
+/** The bus error a pending request ends with (the mux's reason as its cause). */
+function busErrorFor(reason: RequestEnd, subject: string, timeoutMs: number): Error {
+  const cause = new RequestEndedError(reason, subject);
+  if (reason === "no-responders") return new NoRespondersError(subject, { cause });
+  if (reason === "timeout") return new RequestTimeoutError(subject, timeoutMs, { cause });
+  return new BusClosedError({ cause });
+}
+
 function causedBy(err: unknown, kind: abstract new (...args: never[]) => Error): boolean {
   let e: unknown = err;
   for (let i = 0; e instanceof Error && i < 5; i++) {
@@ -156,7 +166,7 @@ export class NatsBus implements Bus {
   /** The request multiplexer, with its inbox subscribed on first use. */
   #requests(): RequestMux {
     if (this.#mux) return this.#mux;
-    const mux = new RequestMux(createInbox());
+    const mux = new RequestMux(createInbox(), { errorFor: busErrorFor });
     this.connection.subscribe(`${mux.inbox}.*`, {
       callback: (err: Error | null, m: Msg) => {
         if (err) return;
@@ -169,38 +179,45 @@ export class NatsBus implements Bus {
     return mux;
   }
 
-  async request(
+  /**
+   * Not an `async` method: the promise of the request multiplexer, which already rejects
+   * with the bus's errors, is handed to the caller as it is (no extra promise hops).
+   */
+  request(
     subject: string,
     data: Uint8Array,
     options: RequestOptions = {},
   ): Promise<Uint8Array> {
-    if (this.#closed) throw new BusClosedError();
+    if (this.#closed) return Promise.reject(new BusClosedError());
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     let mux: RequestMux;
     try {
       mux = this.#requests();
     } catch (err) {
-      throw new BusClosedError({ cause: err });
+      return Promise.reject(new BusClosedError({ cause: err }));
     }
     const { reply, promise } = mux.start(subject, timeoutMs);
     try {
       this.connection.publish(subject, data, { reply });
     } catch (err) {
-      mux.cancel(reply, "closed");
-      await promise.catch(() => {});
-      if (this.#closed || causedBy(err, NatsClosedError)) {
-        throw new BusClosedError({ cause: err });
-      }
-      throw new BusError(`Request on "${subject}" failed`, { cause: err });
+      return this.#publishFailed(mux, reply, promise, subject, err);
     }
-    try {
-      return await promise;
-    } catch (err) {
-      const reason = err instanceof RequestEndedError ? err.reason : "closed";
-      if (reason === "no-responders") throw new NoRespondersError(subject, { cause: err });
-      if (reason === "timeout") throw new RequestTimeoutError(subject, timeoutMs, { cause: err });
+    return promise;
+  }
+
+  async #publishFailed(
+    mux: RequestMux,
+    reply: string,
+    promise: Promise<Uint8Array>,
+    subject: string,
+    err: unknown,
+  ): Promise<never> {
+    mux.cancel(reply, "closed");
+    await promise.catch(() => {});
+    if (this.#closed || causedBy(err, NatsClosedError)) {
       throw new BusClosedError({ cause: err });
     }
+    throw new BusError(`Request on "${subject}" failed`, { cause: err });
   }
 
   subscribe(subject: string, handler: BusHandler, options: SubscribeOptions = {}): Subscription {
@@ -209,12 +226,13 @@ export class NatsBus implements Bus {
       ...(options.queue === undefined ? {} : { queue: options.queue }),
       callback: (err: Error | null, m: Msg) => {
         if (err) return this.#onError(subject, err);
-        runHandler(handler, {
+        const message: { -readonly [K in keyof BusMessage]: BusMessage[K] } = {
           subject: m.subject,
           data: m.data,
-          ...(m.reply ? { reply: m.reply } : {}),
           respond: (d: Uint8Array) => !this.#closed && m.respond(d),
-        }, this.#onError);
+        };
+        if (m.reply) message.reply = m.reply;
+        runHandler(handler, message, this.#onError);
       },
     });
     return {

@@ -5,6 +5,12 @@
  * per request) on the bus's hot path. Transport-free: the bus subscribes the inbox and feeds
  * replies to `deliver`.
  *
+ * Timeouts share one timer, armed for the earliest deadline of the pending requests: a
+ * request that is answered in time creates and clears no timer of its own (a timer per
+ * request costs more than the rest of the bookkeeping together). When the timer fires it
+ * ends the requests that are due and re-arms for the next deadline; it is cleared by
+ * `closeAll`, and otherwise lapses at most one timeout after the last request.
+ *
  * @module
  */
 
@@ -22,12 +28,34 @@ export class RequestEndedError extends Error {
   }
 }
 
+/**
+ * Builds the error a request ends with; the default is a `RequestEndedError`. A bus passes
+ * its own so that the promise `start` returns can be handed to callers as it is.
+ */
+export type RequestErrorFactory = (
+  reason: RequestEnd,
+  subject: string,
+  timeoutMs: number,
+) => Error;
+
+/** Options of `RequestMux`. */
+export interface RequestMuxOptions {
+  /** The error a request ends with. @default a `RequestEndedError` */
+  readonly errorFor?: RequestErrorFactory;
+  /** Clock in ms (injected for tests). @default performance.now */
+  readonly now?: () => number;
+}
+
 interface Pending {
   readonly subject: string;
+  readonly timeoutMs: number;
+  readonly deadline: number;
   readonly resolve: (data: Uint8Array) => void;
-  readonly reject: (err: RequestEndedError) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
+  readonly reject: (err: Error) => void;
 }
+
+const defaultErrorFor: RequestErrorFactory = (reason, subject) =>
+  new RequestEndedError(reason, subject);
 
 /**
  * Pending requests of one connection, keyed by token.
@@ -39,6 +67,7 @@ interface Pending {
  * const { reply, promise } = mux.start("svc.echo", 1000);
  * mux.deliver(reply, new Uint8Array([7]), false);
  * console.assert((await promise)[0] === 7);
+ * mux.closeAll();
  * ```
  */
 export class RequestMux {
@@ -47,10 +76,16 @@ export class RequestMux {
   #prefix: string;
   #pending = new Map<string, Pending>();
   #seq = 0;
+  #errorFor: RequestErrorFactory;
+  #now: () => number;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timerAt = Infinity;
 
-  constructor(inbox: string) {
+  constructor(inbox: string, options: RequestMuxOptions = {}) {
     this.inbox = inbox;
     this.#prefix = `${inbox}.`;
+    this.#errorFor = options.errorFor ?? defaultErrorFor;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** Number of requests awaiting a reply. */
@@ -60,14 +95,15 @@ export class RequestMux {
 
   /**
    * Registers a request on `subject` that times out after `timeoutMs`; returns the reply
-   * subject to publish with and the promise of the reply data (rejects with
-   * `RequestEndedError`).
+   * subject to publish with and the promise of the reply data (rejects with the error of
+   * `errorFor`, by default a `RequestEndedError`).
    */
   start(subject: string, timeoutMs: number): { reply: string; promise: Promise<Uint8Array> } {
     const token = (++this.#seq).toString(36);
     const { promise, resolve, reject } = Promise.withResolvers<Uint8Array>();
-    const timer = setTimeout(() => this.#end(token, "timeout"), timeoutMs);
-    this.#pending.set(token, { subject, resolve, reject, timer });
+    const deadline = this.#now() + timeoutMs;
+    this.#pending.set(token, { subject, timeoutMs, deadline, resolve, reject });
+    if (deadline < this.#timerAt) this.#arm(deadline);
     return { reply: this.#prefix + token, promise };
   }
 
@@ -82,7 +118,6 @@ export class RequestMux {
     const p = this.#pending.get(token);
     if (!p) return false;
     this.#pending.delete(token);
-    clearTimeout(p.timer);
     p.resolve(data);
     return true;
   }
@@ -92,8 +127,9 @@ export class RequestMux {
     if (reply.startsWith(this.#prefix)) this.#end(reply.slice(this.#prefix.length), reason);
   }
 
-  /** Ends every pending request with `closed`. */
+  /** Ends every pending request with `closed` and clears the timer. */
   closeAll(): void {
+    this.#disarm();
     for (const token of [...this.#pending.keys()]) this.#end(token, "closed");
   }
 
@@ -101,8 +137,34 @@ export class RequestMux {
     const p = this.#pending.get(token);
     if (!p) return false;
     this.#pending.delete(token);
-    clearTimeout(p.timer);
-    p.reject(new RequestEndedError(reason, p.subject));
+    p.reject(this.#errorFor(reason, p.subject, p.timeoutMs));
     return true;
+  }
+
+  #arm(at: number): void {
+    this.#disarm();
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#sweep(), Math.max(0, Math.ceil(at - this.#now())));
+  }
+
+  #disarm(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = Infinity;
+  }
+
+  /** Ends the requests that are due and re-arms for the earliest deadline left. */
+  #sweep(): void {
+    this.#timer = null;
+    this.#timerAt = Infinity;
+    const now = this.#now();
+    let next = Infinity;
+    const due: string[] = [];
+    for (const [token, p] of this.#pending) {
+      if (p.deadline <= now) due.push(token);
+      else if (p.deadline < next) next = p.deadline;
+    }
+    for (const token of due) this.#end(token, "timeout");
+    if (next < Infinity && next < this.#timerAt) this.#arm(next);
   }
 }

@@ -146,3 +146,36 @@ Deno.test("decode() rejects a tensor whose shape disagrees with its bytes", () =
   const part = gradPush(new Float32Array(4), [3]); // slice longer than the full tensor
   assert.equal(reason(encode(part)), "shape-mismatch");
 });
+
+Deno.test("decode() of a frame without tensors keeps the nesting limit and plain objects", () => {
+  const ack = {
+    type: "grad-ack",
+    v,
+    run: "r1",
+    trialId: "t0",
+    shard: 0,
+    transfer: "x",
+    step: 1,
+    version: 2,
+    accepted: true,
+  } as const;
+  assert.deepEqual(decode(encode(ack)), ack);
+  let deep: unknown = 1;
+  for (let i = 0; i < 70; i++) deep = [deep];
+  // An unchecked extra field: only the codec's own depth limit can reject it.
+  const nested = { ...ack, extra: deep } as unknown as typeof ack;
+  assert.equal(reason(encode(nested)), "invalid-field");
+  const job = {
+    type: "job",
+    v,
+    run: "r1",
+    trialId: "t0",
+    jobId: "j1",
+    kind: "trial",
+    attempt: 0,
+    spec: { when: new Date(0), bytes: new Uint8Array([1, 2]) },
+  };
+  const back = decode(encode(job as never)) as unknown as { spec: Record<string, unknown> };
+  assert.equal(Object.getPrototypeOf(back.spec.when), Object.prototype);
+  assert.deepEqual(back.spec.bytes, { 0: 1, 1: 2 });
+});

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import type { NatsConnection } from "@nats-io/nats-core/internal";
 import { DataBuffer } from "@nats-io/nats-core/internal";
-import { LARGE_FLUSH_BYTES, tuneOutbound } from "../../../actors/bus/nats_core_tuning.ts";
+import {
+  JOIN_COMMAND_BYTES,
+  joinCommand,
+  LARGE_FLUSH_BYTES,
+  tuneOutbound,
+} from "../../../actors/bus/nats_core_tuning.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -35,15 +40,35 @@ const tick = () => new Promise<void>((r) => queueMicrotask(r));
 Deno.test("tuneOutbound() hands queued buffers to sendMany as they are, in one call per flush", async () => {
   const { nc, protocol, writes } = fakeConnection(true);
   assert.equal(tuneOutbound(nc), true);
-  const payload = new Uint8Array([1, 2, 3]);
-  protocol.sendCommand("PUB a 3\r\n", payload, te.encode("\r\n"));
-  protocol.sendCommand("PUB b 3\r\n", payload, te.encode("\r\n"));
+  const payload = new Uint8Array(JOIN_COMMAND_BYTES);
+  protocol.sendCommand(`PUB a ${payload.length}\r\n`, payload, te.encode("\r\n"));
+  protocol.sendCommand(`PUB b ${payload.length}\r\n`, payload, te.encode("\r\n"));
   assert.equal(writes.length, 0, "a small command must wait for the microtask flush");
   await tick();
   assert.equal(writes.length, 1);
   assert.equal(writes[0]!.length, 6);
   assert.equal(writes[0]![1], payload, "payload was copied");
-  assert.equal(td.decode(writes[0]![3]!), "PUB b 3\r\n");
+  assert.equal(td.decode(writes[0]![3]!), `PUB b ${payload.length}\r\n`);
+});
+
+Deno.test("tuneOutbound() queues a small command with its payloads as one buffer", async () => {
+  const { nc, protocol, writes } = fakeConnection(true);
+  tuneOutbound(nc);
+  protocol.sendCommand("PUB a 3\r\n", new Uint8Array([1, 2, 3]), te.encode("\r\n"));
+  protocol.sendCommand("PUB b 0\r\n", new Uint8Array(0), te.encode("\r\n"));
+  await tick();
+  assert.equal(writes.length, 1);
+  assert.deepEqual(writes[0]!.map((f) => td.decode(f)), [
+    "PUB a 3\r\n\x01\x02\x03\r\n",
+    "PUB b 0\r\n\r\n",
+  ]);
+});
+
+Deno.test("joinCommand() declines commands over JOIN_COMMAND_BYTES and non-ASCII lines", () => {
+  const crlf = te.encode("\r\n");
+  assert.deepEqual(joinCommand("SUB x 1\r\n", []), te.encode("SUB x 1\r\n"));
+  assert.equal(joinCommand("PUB a 1\r\n", [new Uint8Array(JOIN_COMMAND_BYTES), crlf]), null);
+  assert.equal(joinCommand("PUB \u00e9t\u00e9 1\r\n", [new Uint8Array(1), crlf]), null);
 });
 
 Deno.test("tuneOutbound() flushes a command inline once the queue reaches LARGE_FLUSH_BYTES", async () => {
@@ -53,8 +78,9 @@ Deno.test("tuneOutbound() flushes a command inline once the queue reaches LARGE_
   const big = new Uint8Array(LARGE_FLUSH_BYTES);
   protocol.sendCommand(`PUB s ${big.length}\r\n`, big, te.encode("\r\n"));
   assert.equal(writes.length, 1, "the large command was not flushed inline");
-  assert.equal(writes[0]!.length, 6, "the queued small command must go out first");
-  assert.equal(writes[0]![4], big);
+  assert.equal(writes[0]!.length, 4, "the queued small command must go out first");
+  assert.equal(td.decode(writes[0]![0]!), "PUB s 1\r\n\x07\r\n");
+  assert.equal(writes[0]![2], big);
   await tick();
   assert.equal(writes.length, 1, "the deferred flush must find nothing left to send");
 });

@@ -57,3 +57,37 @@ Deno.test("RequestMux.cancel() ends one request with the given reason", async ()
   mux.cancel(r.reply, "closed");
   await assert.rejects(r.promise, (e: RequestEndedError) => e.reason === "closed");
 });
+
+Deno.test("RequestMux times out each request at its own deadline when deadlines come out of order", async () => {
+  const mux = new RequestMux("_INBOX.t6");
+  const t0 = performance.now();
+  const slow = mux.start("svc.slow", 300);
+  const fast = mux.start("svc.fast", 30);
+  const fastEnd = await fast.promise.then(() => null, (e: RequestEndedError) => e);
+  const fastAt = performance.now() - t0;
+  assert.equal(fastEnd?.reason, "timeout");
+  assert.ok(fastAt >= 25 && fastAt < 250, `the 30 ms request ended after ${fastAt} ms`);
+  assert.equal(mux.size, 1, "the 300 ms request must still be pending");
+  const late = mux.start("svc.late", 40);
+  const lateStart = performance.now();
+  const lateEnd = await late.promise.then(() => null, (e: RequestEndedError) => e);
+  assert.equal(lateEnd?.reason, "timeout");
+  assert.ok(performance.now() - lateStart >= 35, "a request timed out before its deadline");
+  assert.equal(mux.deliver(slow.reply, new Uint8Array([5]), false), true);
+  assert.deepEqual(await slow.promise, new Uint8Array([5]));
+  mux.closeAll();
+});
+
+Deno.test("RequestMux builds the errors of ended requests with errorFor", async () => {
+  const mux = new RequestMux("_INBOX.t7", {
+    errorFor: (reason, subject, timeoutMs) => new RangeError(`${reason} ${subject} ${timeoutMs}`),
+  });
+  const r = mux.start("svc.x", 20);
+  await assert.rejects(
+    r.promise,
+    (e: Error) => e instanceof RangeError && e.message === "timeout svc.x 20",
+  );
+  const c = mux.start("svc.y", 1000);
+  mux.closeAll();
+  await assert.rejects(c.promise, (e: Error) => e.message === "closed svc.y 1000");
+});

@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { connectNatsBus } from "../../actors/bus/nats.ts";
+import { startNatsServer } from "../../actors/nats_server.ts";
+import { benchRequest, REQUEST_PEER, serveSmallPulls } from "../../bench/bus_request.ts";
+import { assertBenchRecord } from "../../bench/record.ts";
+
+Deno.test("benchRequest() times our round trips and the stock client's in alternation", async () => {
+  const server = await startNatsServer();
+  const requester = await connectNatsBus({ servers: server.url });
+  const responder = await connectNatsBus({ servers: server.url });
+  try {
+    serveSmallPulls(responder, "t.pull");
+    await responder.flush();
+    const lines: string[] = [];
+    const r = await benchRequest({
+      requester,
+      subject: "t.pull",
+      url: server.url,
+      withPeer: true,
+      extra: { transport: "deno-tcp" },
+      timing: { warmup: 2, reps: 20, budgetMs: 5000 },
+      log: (l) => lines.push(l),
+    });
+    assertBenchRecord(r);
+    assert.equal(r.error, undefined, String(r.error));
+    assert.equal(r.case, "request-reply-small");
+    assert.equal(r.n, 20);
+    assert.equal(r.peer, REQUEST_PEER);
+    assert.equal(r.peerN, 20);
+    assert.equal(r.peerTransport, "node");
+    assert.ok(typeof r.ratio === "number" && r.ratio > 0);
+    assert.deepEqual(lines, []);
+  } finally {
+    await requester.close();
+    await responder.close();
+    await server.stop();
+  }
+});
+
+Deno.test("benchRequest() records our figures without a peer when the peer cannot connect", async () => {
+  const server = await startNatsServer();
+  const requester = await connectNatsBus({ servers: server.url });
+  const responder = await connectNatsBus({ servers: server.url });
+  try {
+    serveSmallPulls(responder, "t.pull");
+    await responder.flush();
+    const lines: string[] = [];
+    const r = await benchRequest({
+      requester,
+      subject: "t.pull",
+      url: "nats://127.0.0.1:1", // nothing listens: the peer fails, ours still runs
+      withPeer: true,
+      extra: {},
+      timing: { warmup: 1, reps: 5, budgetMs: 5000 },
+      log: (l) => lines.push(l),
+    });
+    assert.equal(r.error, undefined, String(r.error));
+    assert.equal(r.n, 5);
+    assert.equal(r.peer, null);
+    assert.equal(r.peerTransport, undefined);
+    assert.equal(lines.length, 1, "the peer's failure must be logged once");
+  } finally {
+    await requester.close();
+    await responder.close();
+    await server.stop();
+  }
+});
