@@ -51,7 +51,11 @@ export interface CostClosedLoopOptions {
   readonly cases?: readonly string[];
   /** Profile name or path, or a profile. @default "local-wasm" */
   readonly profile?: string | HardwareProfile;
-  /** Timed calls per case. @default 300 */
+  /**
+   * Timed rounds (each `burst` calls per case). Many, so that the run spans a minute or two:
+   * this VM's speed drifts by 20-30% within a minute, and a 10-second window measures one
+   * phase of it. @default 3000
+   */
   readonly reps?: number;
   /** Untimed calls per case first. @default 30 */
   readonly warmup?: number;
@@ -160,7 +164,7 @@ export async function benchCostClosedLoop(
   const profile = typeof options.profile === "object"
     ? options.profile
     : await loadProfile(options.profile ?? "local-wasm");
-  const reps = options.reps ?? 300;
+  const reps = options.reps ?? 3000;
   const warmup = options.warmup ?? 30;
   const cases: ClosedLoopCase[] = [];
   for (const n of names as ZooName[]) {

@@ -5,6 +5,7 @@
  * ```
  * deno task profile --model M [--model M2 ...] --out profiles/local-wasm.json
  *                   [--reps N] [--warmup N] [--widths 0.5,0.75,1] [--seed N]
+ *                   [--calibration stamped|plain]
  * deno task profile import FILE.csv --base P --out Q
  * ```
  *
@@ -34,7 +35,7 @@ import { DEFAULT_PROFILE_WIDTHS } from "../engine/profile/profiler.ts";
 import { ProfileUsageError, runImport } from "./profile_import.ts";
 
 const USAGE = "usage: deno task profile --model M [--model M2 ...] --out FILE [--reps N] " +
-  "[--warmup N] [--widths 0.5,0.75,1] [--seed N] | " +
+  "[--warmup N] [--widths 0.5,0.75,1] [--seed N] [--calibration stamped|plain] | " +
   "deno task profile import FILE.csv --base P --out Q";
 
 function intOf(raw: string | undefined, flag: string, fallback: number, min: number): number {
@@ -91,6 +92,7 @@ async function runMeasure(args: readonly string[]): Promise<string> {
         warmup: { type: "string" },
         widths: { type: "string" },
         seed: { type: "string" },
+        calibration: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -105,6 +107,12 @@ async function runMeasure(args: readonly string[]): Promise<string> {
   const warmup = intOf(v.warmup, "warmup", DEFAULT_WARMUP, 0);
   const seed = intOf(v.seed, "seed", DEFAULT_PROFILE_SEED, 0);
   const widths = widthsOf(v.widths);
+  const calibration = v.calibration ?? "stamped";
+  if (calibration !== "stamped" && calibration !== "plain") {
+    throw new ProfileUsageError(
+      `--calibration must be stamped or plain, got "${calibration}"; ${USAGE}`,
+    );
+  }
   const name = v.out.split(/[\/\\]/).at(-1)!.replace(/\.json$/, "");
   await initBackend();
   const models = [];
@@ -129,6 +137,7 @@ async function runMeasure(args: readonly string[]): Promise<string> {
     reps,
     warmup,
     seed,
+    calibration,
     load: () => Deno.loadavg()[0]!,
     log: (line) => console.error(line),
   });

@@ -35,10 +35,14 @@ export function methodText(info: LocalRunInfo): string {
     "all networks in an order rotated every round; per round and network one untimed call, " +
     `then ${info.burst} pairs of (stamped, plain) calls.` +
     (cal === undefined ? "" : ` Every row adds ${calText(cal)}: the per-call overhead ` +
-      "(the time of a stamped call outside its layers: start of the call, input node, " +
-      "disposal of the intermediates at its end; mean per network, as for rows) fitted on " +
-      "the mixed-width networks (notes.measured); the closed-loop benchmark checks other " +
-      "networks (every prunable group at one width).") +
+      (cal.target === "plain"
+        ? "(what a plain call costs beyond its layers' rows: start of the call, input node, " +
+          "disposal of the intermediates at its end, and what timing a layer alone misses; " +
+          "per network, the median of its plain calls minus the sum of its rows) "
+        : "(the time of a stamped call outside its layers: start of the call, input node, " +
+          "disposal of the intermediates at its end; mean per network, as for rows) ") +
+      "fitted on the mixed-width networks (notes.measured); the closed-loop benchmark " +
+      "checks other networks (every prunable group at one width).") +
     checkText(info.check) +
     (info.load ? ` Machine load: ${info.load}.` : "");
 }

@@ -98,10 +98,18 @@ export interface LocalRunInfo {
     readonly on: readonly string[];
     /** Root mean square relative error of the fit over `on`. */
     readonly rmsRelError?: number;
+    /**
+     * What was fitted: `plain`, the median of a network's plain calls minus the sum of its
+     * rows; `stamped`, the time of its stamped calls outside the layers. @default "stamped"
+     */
+    readonly target?: CalibrationTarget;
   };
   /** The profile's errors on the plain calls of the profiling networks (`predictionErrors`). */
   readonly check?: { readonly networks: number; readonly errors: readonly number[] };
 }
+
+/** What the per-call overhead is fitted to (see `LocalRunInfo.calibration.target`). */
+export type CalibrationTarget = "plain" | "stamped";
 
 /** A unit's samples at one position of one network, and the weight of that network. */
 export interface WeightedSamples {
@@ -183,8 +191,11 @@ export function buildLocalProfile(
     supported: "S tfjs-backend-wasm 4.22.0 has float32 kernels only; low-bit pairs of " +
       "conv2d/depthwise/dense are analytic (float rate), add/pool run in float32",
     measured: `M local: ${info.command}` + (cal === undefined ? "" : `; every row includes ` +
-      `D ${calText(cal)} of per-call overhead, fitted on the overhead measured in the ` +
-      `stamped calls of ${cal.on.join(", ")} (same session; least squares on error ` +
+      `D ${calText(cal)} of per-call overhead, fitted on ` +
+      (cal.target === "plain"
+        ? "the median plain call minus the sum of the rows of "
+        : "the overhead measured in the stamped calls of ") +
+      `${cal.on.join(", ")} (same session; least squares on error ` +
       "relative to each network's latency" +
       (cal.rmsRelError === undefined ? "" : `, rms ${(100 * cal.rmsRelError).toFixed(1)}%`) +
       ")"),

@@ -117,6 +117,12 @@ Deno.test("profile --seed must be a non-negative integer (exit 2)", async () => 
   assert.match(err, /--seed must be an integer >= 0/);
 });
 
+Deno.test("profile --calibration accepts only stamped or plain (exit 2)", async () => {
+  const { code, err } = await run(["--model", "cnn-s", "--out", "x.json", "--calibration", "x"]);
+  assert.equal(code, 2);
+  assert.match(err, /--calibration must be stamped or plain, got "x"/);
+});
+
 Deno.test("profile measures cnn-s into a valid profile that records the exact command", async () => {
   const dir = await Deno.makeTempDir();
   const out = `${dir}/tiny-local.json`;
@@ -130,6 +136,6 @@ Deno.test("profile measures cnn-s into a valid profile that records the exact co
     `deno task profile ${args.join(" ")}`,
   );
   assert.ok(p.measured.length > 20 && p.measured.every((r) => r.latency.medianMs! > 0));
-  assert.match(err, /per-call overhead: .* us per layer/);
+  assert.match(err, /per-call overhead \(stamped\): .* us per layer/);
   await Deno.remove(dir, { recursive: true });
 });

@@ -159,3 +159,17 @@ Deno.test("runLocalProfile() measures a tiny model into a valid profile (2 round
   assert.ok(lines.some((l) => l.startsWith("per-call overhead")));
   assert.deepEqual(parseProfile(JSON.parse(JSON.stringify(p))), p);
 });
+
+Deno.test("runLocalProfile(): the plain-call calibration is available and named", () => {
+  const p = runLocalProfile([{ name: "dw", graph: depthwiseGraph }], INFO, {
+    widths: [0.5, 1],
+    reps: 2,
+    warmup: 1,
+    calibration: "plain",
+  });
+  assert.match(
+    p.provenance.notes["measured"]!,
+    /median plain call minus the sum of the rows of dw@/,
+  );
+  assert.match(p.provenance.method, /what a plain call costs beyond its layers' rows/);
+});
