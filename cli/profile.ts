@@ -5,7 +5,7 @@
  * ```
  * deno task profile --model M [--model M2 ...] --out profiles/local-wasm.json
  *                   [--reps N] [--warmup N] [--widths 0.5,0.75,1] [--seed N]
- *                   [--calibration stamped|plain]
+ *                   [--calibration stamped|plain] [--burst N]
  * deno task profile import FILE.csv --base P --out Q
  * ```
  *
@@ -30,12 +30,14 @@ import { MeasurementsCsvError } from "../engine/profile/csv.ts";
 import { ProfileError } from "../engine/profile/errors.ts";
 import { formatProfile } from "../engine/profile/load.ts";
 import { DEFAULT_PROFILE_SEED, runLocalProfile } from "../engine/profile/local_run.ts";
+import { DEFAULT_NETWORK_BURST } from "../engine/profile/measure_networks.ts";
 import { DEFAULT_REPS, DEFAULT_WARMUP } from "../engine/profile/measure_wasm.ts";
 import { DEFAULT_PROFILE_WIDTHS } from "../engine/profile/profiler.ts";
 import { ProfileUsageError, runImport } from "./profile_import.ts";
 
 const USAGE = "usage: deno task profile --model M [--model M2 ...] --out FILE [--reps N] " +
-  "[--warmup N] [--widths 0.5,0.75,1] [--seed N] [--calibration stamped|plain] | " +
+  "[--warmup N] [--widths 0.5,0.75,1] [--seed N] [--calibration stamped|plain] " +
+  "[--burst N] | " +
   "deno task profile import FILE.csv --base P --out Q";
 
 function intOf(raw: string | undefined, flag: string, fallback: number, min: number): number {
@@ -93,6 +95,7 @@ async function runMeasure(args: readonly string[]): Promise<string> {
         widths: { type: "string" },
         seed: { type: "string" },
         calibration: { type: "string" },
+        burst: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -106,6 +109,7 @@ async function runMeasure(args: readonly string[]): Promise<string> {
   const reps = intOf(v.reps, "reps", DEFAULT_REPS, 1);
   const warmup = intOf(v.warmup, "warmup", DEFAULT_WARMUP, 0);
   const seed = intOf(v.seed, "seed", DEFAULT_PROFILE_SEED, 0);
+  const burst = intOf(v.burst, "burst", DEFAULT_NETWORK_BURST, 1);
   const widths = widthsOf(v.widths);
   const calibration = v.calibration ?? "stamped";
   if (calibration !== "stamped" && calibration !== "plain") {
@@ -138,6 +142,7 @@ async function runMeasure(args: readonly string[]): Promise<string> {
     warmup,
     seed,
     calibration,
+    burst,
     load: () => Deno.loadavg()[0]!,
     log: (line) => console.error(line),
   });

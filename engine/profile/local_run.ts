@@ -52,6 +52,11 @@ export interface LocalRunOptions {
   readonly reps?: number;
   /** Untimed rounds first. @default DEFAULT_WARMUP */
   readonly warmup?: number;
+  /**
+   * (stamped, plain) call pairs per network and round, after one untimed call: more pairs
+   * time each network warmer, as a model called in a loop runs. @default DEFAULT_NETWORK_BURST
+   */
+  readonly burst?: number;
   /** Seed of the width configurations. @default DEFAULT_PROFILE_SEED */
   readonly seed?: number;
   /**
@@ -87,6 +92,7 @@ export function runLocalProfile(
   const widths = options.widths ?? DEFAULT_PROFILE_WIDTHS;
   const reps = options.reps ?? DEFAULT_REPS;
   const warmup = options.warmup ?? DEFAULT_WARMUP;
+  const burst = options.burst ?? DEFAULT_NETWORK_BURST;
   const log = options.log ?? (() => {});
   const units: ProfileUnit[] = [];
   const networks: ProfilingNetwork[] = [];
@@ -104,7 +110,7 @@ export function runLocalProfile(
   const session = measureNetworks(graphs, {
     reps,
     warmup,
-    burst: DEFAULT_NETWORK_BURST,
+    burst,
     onRound: (done, total) => {
       if (done % step === 0) log(`  round ${done}/${total} (load ${fmtLoad(options.load?.())})`);
     },
@@ -120,7 +126,7 @@ export function runLocalProfile(
     ...facts,
     reps,
     warmup,
-    burst: DEFAULT_NETWORK_BURST,
+    burst,
     models: models.map((m) => m.name),
     widths,
     networks: networks.map((n) => n.name),

@@ -123,6 +123,12 @@ Deno.test("profile --calibration accepts only stamped or plain (exit 2)", async 
   assert.match(err, /--calibration must be stamped or plain, got "x"/);
 });
 
+Deno.test("profile --burst must be an integer >= 1 (exit 2)", async () => {
+  const { code, err } = await run(["--model", "cnn-s", "--out", "x.json", "--burst", "0"]);
+  assert.equal(code, 2);
+  assert.match(err, /--burst must be an integer >= 1/);
+});
+
 Deno.test("profile measures cnn-s into a valid profile that records the exact command", async () => {
   const dir = await Deno.makeTempDir();
   const out = `${dir}/tiny-local.json`;

@@ -160,13 +160,17 @@ Deno.test("runLocalProfile() measures a tiny model into a valid profile (2 round
   assert.deepEqual(parseProfile(JSON.parse(JSON.stringify(p))), p);
 });
 
-Deno.test("runLocalProfile(): the plain-call calibration is available and named", () => {
+Deno.test("runLocalProfile(): plain-call calibration and longer bursts are options", () => {
   const p = runLocalProfile([{ name: "dw", graph: depthwiseGraph }], INFO, {
     widths: [0.5, 1],
     reps: 2,
     warmup: 1,
+    burst: 3,
     calibration: "plain",
   });
+  // 2 rounds x 3 stamped calls per network the shape occurs in.
+  assert.ok(p.measured.every((r) => r.latency.count % 6 === 0));
+  assert.match(p.provenance.method, /then 3 pairs of \(stamped, plain\) calls/);
   assert.match(
     p.provenance.notes["measured"]!,
     /median plain call minus the sum of the rows of dw@/,
