@@ -7,6 +7,11 @@
  * statistics re-estimated on 2048 training images (forward passes only), then exactly
  * `epochs` epochs (60k images each) of Adam, 5% linear warm-up then cosine to 0, random
  * left-right flips (as the zoo was trained), distilling from the unpruned float network.
+ * With `stages` > 1 the half-MACs target is reached in equal MACs steps, each step pruning
+ * the current network, then recovering on its own disjoint slice of the training set, so
+ * the training images seen in all stay `epochs` × 60k. With `soft` > 0 each step first
+ * fine-tunes the full-width network on a share of its slice while the pruned channels fade
+ * to zero (quant_prune_soft.ts), then cuts and recovers on the rest of the slice.
  *
  * @module
  */
@@ -14,15 +19,17 @@ import { tf } from "../engine/backend.ts";
 import { batches } from "../engine/data/batches.ts";
 import type { Dataset } from "../engine/data/dataset.ts";
 import type { ExecSettings } from "../engine/exec/settings.ts";
+import { sliceDataset } from "../engine/data/dataset.ts";
 import { disposeWeights, type Weights } from "../engine/exec/weights.ts";
 import type { Graph } from "../engine/models/ir.ts";
 import type { Allocation } from "../engine/prune/allocate.ts";
 import { recalibrateBatchNorm } from "../engine/prune/bn_recalibrate.ts";
-import { fineTune } from "../engine/prune/finetune.ts";
+import { fineTune, type Teacher } from "../engine/prune/finetune.ts";
 import { pruneToRatio } from "../engine/prune/prune_to_ratio.ts";
 import { redCompress } from "../engine/prune/red.ts";
-import { surgery } from "../engine/prune/surgery.ts";
+import { graphMacs, surgery } from "../engine/prune/surgery.ts";
 import { evaluateGraph } from "../engine/quant/evaluate_graph.ts";
+import { fadeOut } from "./quant_prune_soft.ts";
 
 /** Default pruning criterion of `prune-l1-half` (the issue's: L1). */
 export const DEFAULT_PRUNE_CRITERION = "l1";
@@ -35,6 +42,8 @@ export const DEFAULT_PRUNE_ALLOCATION: Allocation = "uniform";
 export const DEFAULT_PRUNE_FINETUNE_LR = 3e-3;
 /** Training images (first of a seeded shuffle) for the batch-norm re-estimation. */
 export const RECALIBRATION_IMAGES = 2048;
+/** MACs target of the prune-half modes, as a fraction of the float network's. */
+const HALF = 0.5;
 /** Labelled batches (64 each, seeded) that data-driven criteria score on. */
 const CRITERION_BATCHES = 16;
 
@@ -64,6 +73,24 @@ export interface PruneBenchOptions {
   readonly batchSize?: number;
   /** RED's KDE bandwidth (fraction of each layer's weight std). @default red.ts default */
   readonly bandwidth?: number;
+  /** Weight of the distillation term. @default finetune.ts default (0.5) */
+  readonly distillAlpha?: number;
+  /** Distillation temperature. @default finetune.ts default (2) */
+  readonly distillTemperature?: number;
+  /** Label smoothing of the cross-entropy. @default 0 */
+  readonly labelSmoothing?: number;
+  /** Prune-then-recover steps that share the epochs' images (prune-half modes). @default 1 */
+  readonly stages?: number;
+  /**
+   * Share of each stage's images spent fine-tuning the full-width network while the pruned
+   * channels fade out, before surgery (see quant_prune_soft.ts); 1: the whole fine-tune,
+   * surgery at its end. @default 0
+   */
+  readonly soft?: number;
+  /** Share of the soft phase over which pruned channels fade to zero. @default 0.75 */
+  readonly fade?: number;
+  /** Minimum kept fraction per group under global allocation. @default allocate.ts default */
+  readonly minKeep?: number;
 }
 
 /** Accuracy of a mode, and what to record beside it. */
@@ -80,26 +107,38 @@ function progress(ctx: PruneBenchContext, mode: string) {
   };
 }
 
+function teacherOf(ctx: PruneBenchContext, opts: PruneBenchOptions): Teacher {
+  return {
+    graph: ctx.graph,
+    weights: ctx.weights,
+    ...(opts.distillAlpha === undefined ? {} : { alpha: opts.distillAlpha }),
+    ...(opts.distillTemperature === undefined ? {} : { temperature: opts.distillTemperature }),
+  };
+}
+
 /** Recalibrates and fine-tunes `small` in place; returns what to record. */
 async function recover(
   ctx: PruneBenchContext,
   small: { graph: Graph; weights: Weights },
   opts: PruneBenchOptions,
   mode: string,
+  train: Dataset = ctx.train,
 ): Promise<Record<string, unknown>> {
   const epochs = opts.epochs ?? 1;
   if (epochs === 0) return { finetuneEpochs: 0 };
   const distill = opts.distill ?? true;
   recalibrateBatchNorm(small.graph, small.weights, ctx.train, { examples: RECALIBRATION_IMAGES });
   const recalibrated = evaluateGraph(small.graph, small.weights, ctx.test).accuracy;
-  const r = await fineTune(small.graph, small.weights, {
-    train: ctx.train,
+  const teacher = teacherOf(ctx, opts);
+  const r = train.n === 0 ? { examples: 0, steps: 0 } : await fineTune(small.graph, small.weights, {
+    train,
     epochs,
     ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
     lr: opts.lr ?? DEFAULT_PRUNE_FINETUNE_LR,
     flip: true,
+    ...(opts.labelSmoothing === undefined ? {} : { labelSmoothing: opts.labelSmoothing }),
     settings: ctx.settings,
-    ...(distill ? { teacher: { graph: ctx.graph, weights: ctx.weights } } : {}),
+    ...(distill ? { teacher } : {}),
     onProgress: progress(ctx, mode),
   });
   return {
@@ -109,45 +148,105 @@ async function recover(
     finetuneExamples: r.examples,
     steps: r.steps,
     distill,
+    ...(distill ? { distillAlpha: teacher.alpha ?? "default" } : {}),
+    ...(distill ? { distillTemperature: teacher.temperature ?? "default" } : {}),
+    labelSmoothing: opts.labelSmoothing ?? 0,
   };
 }
 
-/** `prune-l1-half`: half the MACs (dependency-aware), then the fine-tune recipe. */
+/** `prune-l1-half` / `prune-half`: half the MACs (dependency-aware), then the recipe. */
 export async function runPruneHalf(
   ctx: PruneBenchContext,
   opts: PruneBenchOptions = {},
 ): Promise<PruneBenchResult> {
   const criterion = opts.criterion ?? DEFAULT_PRUNE_CRITERION;
+  const allocation = opts.allocation ?? DEFAULT_PRUNE_ALLOCATION;
+  const stages = opts.stages ?? 1;
+  if (!Number.isInteger(stages) || stages < 1 || stages > ctx.train.n) {
+    throw new RangeError(`Cannot prune in ${stages} stages: expected a positive integer`);
+  }
+  if (!((opts.soft ?? 0) >= 0 && (opts.soft ?? 0) <= 1)) {
+    throw new RangeError(`Cannot spend a share ${opts.soft} on the soft phase: expected [0, 1]`);
+  }
   const data = [...batches(ctx.train, { batchSize: 64, seed: 11 })]
     .slice(0, CRITERION_BATCHES)
     .map((b) => ({
       x: tf.tensor4d(b.x, [b.size, ctx.train.height, ctx.train.width, ctx.train.channels]),
-      y: tf.oneHot(tf.tensor1d(b.y, "int32"), ctx.train.numClasses) as tf.Tensor2D,
+      y: tf.tidy(() => tf.oneHot(tf.tensor1d(b.y, "int32"), ctx.train.numClasses)) as tf.Tensor2D,
     }));
-  const allocation = opts.allocation ?? DEFAULT_PRUNE_ALLOCATION;
-  let pruned;
+  const floatMacs = graphMacs(ctx.graph);
+  let current: { graph: Graph; weights: Weights } = { graph: ctx.graph, weights: ctx.weights };
+  const perStage: Record<string, unknown>[] = [];
+  let widths: Readonly<Record<string, number>> = {};
   try {
-    pruned = pruneToRatio(ctx.graph, ctx.weights, { criterion, macsRatio: 0.5, allocation, data });
-  } finally {
-    tf.dispose(data.flatMap((b) => [b.x, b.y]));
-  }
-  const small = surgery(ctx.graph, ctx.weights, pruned.masks);
-  try {
-    const before = evaluateGraph(small.graph, small.weights, ctx.test).accuracy;
-    const extra = await recover(ctx, small, opts, "finetune");
+    for (let s = 1; s <= stages; s++) {
+      const ratio = 1 - (1 - HALF) * s / stages;
+      const pruned = pruneToRatio(current.graph, current.weights, {
+        criterion,
+        macsRatio: Math.min(1, ratio * floatMacs / graphMacs(current.graph)),
+        allocation,
+        data,
+        ...(opts.minKeep === undefined ? {} : { minKeep: opts.minKeep }),
+      });
+      widths = pruned.widths;
+      const n = ctx.train.n, start = Math.floor((s - 1) * n / stages);
+      const end = Math.floor(s * n / stages);
+      const softShare = (opts.epochs ?? 1) === 0 ? 0 : opts.soft ?? 0;
+      const cut = start + Math.round(softShare * (end - start));
+      let soft: Record<string, unknown> = {};
+      if (cut > start) {
+        const faded = await fadeOut({
+          graph: current.graph,
+          weights: current.weights,
+          masks: pruned.masks,
+          train: sliceDataset(ctx.train, start, cut),
+          settings: ctx.settings,
+          lr: opts.lr ?? DEFAULT_PRUNE_FINETUNE_LR,
+          ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
+          ...(opts.fade === undefined ? {} : { fade: opts.fade }),
+          ...(opts.distill ?? true ? { teacher: teacherOf(ctx, opts) } : {}),
+          ...(opts.labelSmoothing === undefined ? {} : { labelSmoothing: opts.labelSmoothing }),
+          onProgress: progress(ctx, `soft ${s}/${stages}`),
+        });
+        if (current.weights !== ctx.weights) disposeWeights(current.weights);
+        current = { graph: current.graph, weights: faded.weights };
+        soft = faded.extra;
+      }
+      const small = surgery(current.graph, current.weights, pruned.masks);
+      if (current.weights !== ctx.weights) disposeWeights(current.weights);
+      current = small;
+      const before = evaluateGraph(small.graph, small.weights, ctx.test).accuracy;
+      const slice = sliceDataset(ctx.train, cut, end);
+      const extra = await recover(ctx, small, opts, `finetune ${s}/${stages}`, slice);
+      if (soft.softExamples !== undefined) {
+        extra.finetuneExamples = Number(extra.finetuneExamples) + Number(soft.softExamples);
+      }
+      Object.assign(extra, soft);
+      perStage.push({
+        macsRatio: graphMacs(small.graph) / floatMacs,
+        widths,
+        accuracyBeforeFinetune: 100 * before,
+        ...extra,
+      });
+    }
+    const last = perStage.at(-1)!;
     return {
-      accuracy: evaluateGraph(small.graph, small.weights, ctx.test).accuracy,
+      accuracy: evaluateGraph(current.graph, current.weights, ctx.test).accuracy,
       extra: {
         criterion,
         allocation,
-        widths: pruned.widths,
-        macsRatio: pruned.macs.after / pruned.macs.before,
-        accuracyBeforeFinetune: 100 * before,
-        ...extra,
+        ...(opts.minKeep === undefined ? {} : { minKeep: opts.minKeep }),
+        lr: opts.lr ?? DEFAULT_PRUNE_FINETUNE_LR,
+        batchSize: opts.batchSize ?? "default",
+        ...last,
+        stages,
+        ...(stages > 1 ? { perStage } : {}),
+        finetuneExamples: perStage.reduce((a, p) => a + Number(p.finetuneExamples ?? 0), 0),
       },
     };
   } finally {
-    disposeWeights(small.weights);
+    tf.dispose(data.flatMap((b) => [b.x, b.y]));
+    if (current.weights !== ctx.weights) disposeWeights(current.weights);
   }
 }
 

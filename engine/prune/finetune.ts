@@ -2,14 +2,15 @@
  * Float fine-tuning of a pruned (or merged) network through the executor: Adam on a
  * warm-up + cosine schedule, optional label smoothing, left-right flips, and optional
  * knowledge distillation from the unpruned network (its logits, softened by a
- * temperature). Training-mode batch norm updates the moving statistics. Weights are
- * updated in place.
+ * temperature). Training-mode batch norm updates the moving statistics. Optional executor
+ * hooks per step (e.g. masks that fade pruned channels out). Weights are updated in place.
  *
  * @module
  */
 import { tf } from "../backend.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { applyBnUpdates, type BnUpdate, forward } from "../exec/forward.ts";
+import type { ExecHooks } from "../exec/hooks.ts";
 import type { ExecSettings } from "../exec/settings.ts";
 import { trainableVariables, type Weights } from "../exec/weights.ts";
 import type { Graph } from "../models/ir.ts";
@@ -58,6 +59,8 @@ export interface FineTuneOptions {
   readonly settings?: ExecSettings;
   /** Shuffle, flip and dropout seed. @default 0 */
   readonly seed?: number;
+  /** Executor hooks of the trained network at a step (0-based, across epochs). @default none */
+  readonly hooks?: (step: number) => ExecHooks | undefined;
   /** Stop after this many steps in all (for quick runs). @default every step */
   readonly maxSteps?: number;
   /** Called after every step. */
@@ -165,6 +168,7 @@ export async function fineTune(
           const y = tf.oneHot(tf.tensor1d(labels, "int32"), train.numClasses) as tf.Tensor2D;
           const teacher = opts.teacher;
           const tLogits = teacher ? forward(teacher.graph, teacher.weights, x) : undefined;
+          const hooks = opts.hooks?.(globalStep);
           const cost = optimizer.minimize(
             () => {
               const logits = forward(graph, weights, x, {
@@ -172,6 +176,7 @@ export async function fineTune(
                 bnUpdates: updates,
                 settings,
                 rng,
+                ...(hooks === undefined ? {} : { hooks }),
               });
               return lossOf(logits, y, tLogits, opts);
             },

@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { runPruneHalf } from "../../bench/quant_prune.ts";
+import { initBackend, tf } from "../../engine/backend.ts";
+import { syntheticDataset } from "../../engine/data/synthetic.ts";
+import { execSettingsFromLayersModel } from "../../engine/exec/settings.ts";
+import { disposeWeights, weightsFromLayersModel } from "../../engine/exec/weights.ts";
+import { graphFromLayersModel } from "../../engine/models/from_layers.ts";
+import { buildZooModel } from "../../engine/models/zoo.ts";
+
+await initBackend();
+
+const model = buildZooModel("mobilenet-tiny", { seed: 1 });
+const graph = graphFromLayersModel(model);
+const settings = execSettingsFromLayersModel(model);
+const weights = weightsFromLayersModel(model, graph);
+model.dispose();
+const ctx = {
+  graph,
+  weights,
+  settings,
+  train: syntheticDataset({ n: 1024, seed: 2 }),
+  test: syntheticDataset({ n: 64, seed: 3 }),
+  log: () => {},
+};
+
+Deno.test("runPruneHalf(): stages and a soft phase share one epoch and end at half the MACs", async () => {
+  const n = tf.memory().numTensors;
+  const r = await runPruneHalf(ctx, { criterion: "l1", stages: 2, soft: 0.5, batchSize: 32 });
+  assert.equal(tf.memory().numTensors, n);
+  const e = r.extra as Record<string, unknown> & { perStage: Record<string, unknown>[] };
+  assert.ok(Number(e.macsRatio) <= 0.5 && Number(e.macsRatio) > 0.45, `${e.macsRatio}`);
+  assert.equal(e.perStage.length, 2);
+  assert.ok(Number(e.perStage[0]!.macsRatio) <= 0.75, `${e.perStage[0]!.macsRatio}`);
+  // 4 slices of 256 images, 8 steps of 32 each: every training image seen exactly once.
+  assert.equal(e.finetuneExamples, 1024);
+  for (const stage of e.perStage) {
+    assert.equal(stage.softExamples, 256);
+    assert.equal(stage.finetuneExamples, 512);
+  }
+  assert.ok(r.accuracy >= 0 && r.accuracy <= 1);
+});
+
+Deno.test("runPruneHalf(): soft 1 fades during the whole epoch, then cuts", async () => {
+  const r = await runPruneHalf(ctx, {
+    criterion: "l1",
+    soft: 1,
+    fade: 0.5,
+    batchSize: 32,
+    distill: false,
+  });
+  const e = r.extra;
+  assert.ok(Number(e.macsRatio) <= 0.5, `${e.macsRatio}`);
+  assert.equal(e.softExamples, 1024);
+  assert.equal(e.finetuneExamples, 1024);
+  assert.equal(e.fadeSteps, 16);
+  // Nothing is trained after the cut: the final accuracy is the recalibrated one.
+  assert.equal(100 * r.accuracy, e.accuracyAfterRecalibration);
+});
+
+Deno.test("runPruneHalf() rejects bad stages and soft shares", async () => {
+  await assert.rejects(() => runPruneHalf(ctx, { stages: 0 }), /0 stages/);
+  await assert.rejects(() => runPruneHalf(ctx, { soft: 1.5 }), /share 1.5/);
+});
+
+globalThis.addEventListener("unload", () => disposeWeights(weights));
