@@ -11,8 +11,13 @@ import type { DependencyGroup } from "./channels.ts";
 import { topKMask } from "./masks.ts";
 import { graphMacs, prunedGraph } from "./surgery.ts";
 
-/** How channels are allocated across groups. */
-export type Allocation = "uniform" | "global";
+/**
+ * How channels are allocated across groups: `uniform` (one keep-fraction), `global` (one
+ * ranking of scores normalised per group), `global-macs` (the same ranking divided by the
+ * MACs one channel of the group costs, normalised by the mean over groups: a channel that
+ * costs many MACs for its importance goes first).
+ */
+export type Allocation = "uniform" | "global" | "global-macs";
 
 /** Default minimum fraction of channels a group keeps under global allocation. @default 0.25 */
 export const DEFAULT_MIN_KEEP = 0.25;
@@ -48,8 +53,9 @@ export function uniformWidths(
 }
 
 /**
- * Global ranking: each group's scores are divided by their mean, then channels are removed
- * lowest first (skipping groups at `minKeep`) until the MACs are within `target`.
+ * Global ranking: each group's scores are divided by their mean (and, with `perMacs`, by
+ * the MACs one of its channels costs relative to the mean over groups), then channels are
+ * removed lowest first (skipping groups at `minKeep`) until the MACs are within `target`.
  * Returns the masks (they follow the ranking, not a per-group top-k).
  */
 export function globalMasks(
@@ -58,6 +64,7 @@ export function globalMasks(
   scores: Readonly<Record<string, Float32Array>>,
   target: number,
   minKeep: number = DEFAULT_MIN_KEEP,
+  perMacs = false,
 ): Masks {
   if (!(minKeep > 0 && minKeep <= 1)) {
     throw new RangeError(`Cannot keep a fraction ${minKeep} of each group: expected (0, 1]`);
@@ -66,11 +73,14 @@ export function globalMasks(
     groups.map((g) => [g.id, new Float32Array(g.channels).fill(1)]),
   );
   const kept = new Map(groups.map((g) => [g.id, g.channels]));
+  const cost = perMacs ? channelMacs(graph, groups) : new Map<string, number>();
+  const meanCost = perMacs ? [...cost.values()].reduce((a, b) => a + b, 0) / cost.size || 1 : 1;
   const ranked: { id: string; c: number; s: number }[] = [];
   for (const g of groups) {
     const s = scores[g.id]!;
     const mean = s.reduce((a, b) => a + Math.abs(b), 0) / s.length || 1;
-    s.forEach((v, c) => ranked.push({ id: g.id, c, s: v / mean }));
+    const per = perMacs ? Math.max(cost.get(g.id)!, 1) / meanCost : 1;
+    s.forEach((v, c) => ranked.push({ id: g.id, c, s: v / mean / per }));
   }
   ranked.sort((a, b) => a.s - b.s || a.c - b.c);
   const floor = new Map(groups.map((g) => [g.id, Math.max(1, Math.ceil(g.channels * minKeep))]));
@@ -81,4 +91,21 @@ export function globalMasks(
     kept.set(id, kept.get(id)! - 1);
   }
   return masks;
+}
+
+/** MACs saved by removing one channel of each group (all others kept), by group id. */
+export function channelMacs(
+  graph: Graph,
+  groups: readonly DependencyGroup[],
+): Map<string, number> {
+  const full = Object.fromEntries(
+    groups.map((g) => [g.id, new Float32Array(g.channels).fill(1)]),
+  );
+  const before = graphMacs(graph);
+  return new Map(groups.map((g) => {
+    if (g.channels < 2) return [g.id, 0];
+    const one = full[g.id]!.slice();
+    one[0] = 0;
+    return [g.id, before - graphMacs(prunedGraph(graph, { ...full, [g.id]: one }))];
+  }));
 }

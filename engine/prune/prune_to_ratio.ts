@@ -99,7 +99,8 @@ export function pruneToRatio(graph: Graph, weights: Weights, opts: PruneOptions)
     Object.fromEntries(groups.map((g) => [g.id, topKMask(scores[g.id]!, widths[g.id]!)]));
   const before = graphMacs(graph);
   let widths: Record<string, number>;
-  if (opts.macsRatio !== undefined && opts.allocation === "global") {
+  const global = opts.allocation === "global" || opts.allocation === "global-macs";
+  if (opts.macsRatio !== undefined && global) {
     checkRatio(opts.macsRatio);
     const masks = globalMasks(
       graph,
@@ -107,6 +108,7 @@ export function pruneToRatio(graph: Graph, weights: Weights, opts: PruneOptions)
       scores,
       opts.macsRatio * before,
       opts.minKeep ?? DEFAULT_MIN_KEEP,
+      opts.allocation === "global-macs",
     );
     widths = Object.fromEntries(
       Object.entries(masks).map(([id, m]) => [id, m.reduce((a, b) => a + b, 0)]),

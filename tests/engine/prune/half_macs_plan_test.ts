@@ -4,11 +4,11 @@ import { forward } from "../../../engine/exec/forward.ts";
 import { disposeWeights, weightsFromLayersModel } from "../../../engine/exec/weights.ts";
 import { graphFromLayersModel } from "../../../engine/models/from_layers.ts";
 import { buildZooModel, type ZooName } from "../../../engine/models/zoo.ts";
-import { globalMasks } from "../../../engine/prune/allocate.ts";
+import { channelMacs, globalMasks } from "../../../engine/prune/allocate.ts";
 import { dependencyGroups } from "../../../engine/prune/channels.ts";
 import { maskHooks } from "../../../engine/prune/masks.ts";
 import { pruneToRatio } from "../../../engine/prune/prune_to_ratio.ts";
-import { graphMacs, surgery } from "../../../engine/prune/surgery.ts";
+import { graphMacs, prunedGraph as pruned, surgery } from "../../../engine/prune/surgery.ts";
 
 await initBackend();
 
@@ -17,7 +17,7 @@ const y = tf.oneHot(tf.tensor1d([0, 3, 5, 9], "int32"), 10) as tf.Tensor2D;
 const data = [{ x, y }];
 
 for (const name of ["resnet8", "mobilenet-tiny"] as ZooName[]) {
-  for (const allocation of ["uniform", "global"] as const) {
+  for (const allocation of ["uniform", "global", "global-macs"] as const) {
     for (const criterion of ["l1", "l1-bn", "taylor"]) {
       Deno.test(`half-MACs plan on ${name} (${criterion}, ${allocation}) is <= 50% MACs with valid shapes`, () => {
         const model = buildZooModel(name, { seed: 1 });
@@ -85,3 +85,27 @@ Deno.test("globalMasks() removes the lowest normalised scores first and respects
 });
 
 globalThis.addEventListener("unload", () => tf.dispose([x, y]));
+
+Deno.test("channelMacs() is the MACs one channel of a group costs, and global-macs cuts costly channels first", () => {
+  const model = buildZooModel("mobilenet-tiny", { seed: 1 });
+  const graph = graphFromLayersModel(model);
+  model.dispose();
+  const groups = dependencyGroups(graph).filter((g) => g.prunable);
+  const cost = channelMacs(graph, groups);
+  for (const g of groups) {
+    const one = Object.fromEntries(groups.map((h) => [h.id, new Float32Array(h.channels).fill(1)]));
+    one[g.id]![g.channels - 1] = 0;
+    assert.equal(cost.get(g.id), graphMacs(graph) - graphMacs(pruned(graph, one)), g.id);
+    assert.ok(cost.get(g.id)! > 0, g.id);
+  }
+  // Equal scores everywhere: plain global ranking cannot tell groups apart, global-macs
+  // takes the channels of the costliest group first.
+  const scores = Object.fromEntries(
+    groups.map((g) => [g.id, new Float32Array(g.channels).fill(1)]),
+  );
+  const costliest = [...cost].sort((a, b) => b[1] - a[1])[0]![0];
+  const before = graphMacs(graph);
+  const first = globalMasks(graph, groups, scores, before - 1, 0.25, true);
+  const removed = groups.filter((g) => first[g.id]!.includes(0)).map((g) => g.id);
+  assert.deepEqual(removed, [costliest]);
+});
