@@ -90,6 +90,14 @@ export function globalMasks(
     masks[id]![c] = 0;
     kept.set(id, kept.get(id)! - 1);
   }
+  const macs = graphMacs(prunedGraph(graph, masks));
+  if (macs > target) {
+    throw new RangeError(
+      `Cannot prune to ${target} MACs while keeping ${minKeep} of every group: ` +
+        `the floor leaves ${macs} (${(macs / graphMacs(graph)).toFixed(3)} of the network); ` +
+        "lower minKeep",
+    );
+  }
   return masks;
 }
 

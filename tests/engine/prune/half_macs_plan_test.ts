@@ -109,3 +109,17 @@ Deno.test("channelMacs() is the MACs one channel of a group costs, and global-ma
   const removed = groups.filter((g) => first[g.id]!.includes(0)).map((g) => g.id);
   assert.deepEqual(removed, [costliest]);
 });
+
+Deno.test("globalMasks() refuses a MACs target its minKeep floor cannot reach", () => {
+  const model = buildZooModel("mobilenet-tiny", { seed: 1 });
+  const graph = graphFromLayersModel(model);
+  model.dispose();
+  const groups = dependencyGroups(graph).filter((g) => g.prunable);
+  const scores = Object.fromEntries(
+    groups.map((g) => [g.id, new Float32Array(g.channels).fill(1)]),
+  );
+  assert.throws(
+    () => globalMasks(graph, groups, scores, 0.5 * graphMacs(graph), 0.8),
+    /Cannot prune to .* MACs while keeping 0.8 of every group: .*lower minKeep/,
+  );
+});
