@@ -5,6 +5,10 @@
  * ```sh
  * deno run -A bench/quant_run.ts --models resnet8 --modes prune-l1-half [--criterion l1]
  *   [--allocation uniform|global] [--no-distill] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
+ *   [--alpha 0.9] [--temperature 4] [--label-smoothing 0.1] [--stages 2] [--soft 0.5]
+ *   [--fade 0.75] [--min-keep 0.5]
+ *   [--qat-lr 2e-4] [--qat-weights minmax|mse] [--qat-alpha 0.5] [--qat-temperature 2]
+ *   [--qat-flip | --no-qat-flip] [--qat-freeze-bn 0.8] [--qat-lsq | --no-qat-lsq] [--qat-seed 0]
  *   [--test-limit N] [--train-limit N] [--json FILE]
  * ```
  *
@@ -13,6 +17,7 @@
 import { parseArgs } from "node:util";
 import { benchQuant, QUANT_MODES, type QuantMode } from "./quant.ts";
 import type { PruneBenchOptions } from "./quant_prune.ts";
+import { QAT_FLAGS, qatRecipeFromFlags } from "./quant_run_qat.ts";
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -34,6 +39,14 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
       bandwidth: { type: "string" },
       lr: { type: "string" },
       batch: { type: "string" },
+      alpha: { type: "string" },
+      temperature: { type: "string" },
+      "label-smoothing": { type: "string" },
+      stages: { type: "string" },
+      soft: { type: "string" },
+      fade: { type: "string" },
+      "min-keep": { type: "string" },
+      ...QAT_FLAGS,
       "test-limit": { type: "string" },
       "train-limit": { type: "string" },
       json: { type: "string" },
@@ -52,12 +65,24 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
   }
   const bandwidth = num("bandwidth", values.bandwidth), lr = num("lr", values.lr);
   const batchSize = num("batch", values.batch);
+  const distillAlpha = num("alpha", values.alpha);
+  const distillTemperature = num("temperature", values.temperature);
+  const labelSmoothing = num("label-smoothing", values["label-smoothing"]);
+  const soft = num("soft", values.soft), fade = num("fade", values.fade);
+  const stages = num("stages", values.stages), minKeep = num("min-keep", values["min-keep"]);
   const prune: PruneBenchOptions = {
     ...(values.criterion ? { criterion: values.criterion } : {}),
     ...(allocation ? { allocation } : {}),
     ...(values["no-distill"] ? { distill: false } : {}),
     ...(bandwidth ? { bandwidth } : {}),
     ...(batchSize ? { batchSize } : {}),
+    ...(distillAlpha ? { distillAlpha } : {}),
+    ...(distillTemperature ? { distillTemperature } : {}),
+    ...(labelSmoothing ? { labelSmoothing } : {}),
+    ...(stages ? { stages } : {}),
+    ...(soft ? { soft } : {}),
+    ...(fade ? { fade } : {}),
+    ...(minKeep ? { minKeep } : {}),
   };
   const testLimit = num("test-limit", values["test-limit"]);
   const trainLimit = num("train-limit", values["train-limit"]);
@@ -68,6 +93,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
     ...(trainLimit ? { trainLimit } : {}),
     ...(lr ? { finetuneLr: lr } : {}),
     prune,
+    qat: qatRecipeFromFlags(values),
     log: (line) => console.error(line),
   });
   const text = JSON.stringify(records, null, 2);

@@ -1,18 +1,20 @@
 /**
  * The quantizers QAT trains through: kernels fake-quantized per output channel from
- * their current min/max (symmetric, signed), and activations fake-quantized per tensor
- * either from an exponential moving average of the observed ranges (affine, unsigned) or
- * by LSQ with a learned step size.
+ * their current min/max or MSE-clipped range (symmetric, signed), and activations
+ * fake-quantized per tensor either from an exponential moving average of the observed
+ * ranges (affine, unsigned) or by LSQ with a learned step size.
  *
  * @module
  */
 import { tf } from "../backend.ts";
 import type { ExecHooks } from "../exec/hooks.ts";
 import type { ComputeNode } from "../models/ir.ts";
+import type { WeightObserverKind } from "./calibrate.ts";
 import { fakeQuant } from "./fake_quant.ts";
 import { createLsqQuantizer, type LsqQuantizer } from "./lsq.ts";
 import { computeQParams, type QParams } from "./qparams.ts";
 import { channelView, fakeQuantWeight } from "./weight_channels.ts";
+import { mseClipRanges } from "./weight_clip.ts";
 
 /** Weight of a new batch's range in the moving average (PyTorch's default). @default 0.01 */
 export const DEFAULT_RANGE_AVERAGING = 0.01;
@@ -27,15 +29,42 @@ export function kernelMinMaxQParams(node: ComputeNode, w: tf.Tensor, bits: numbe
   return computeQParams(min!, max!, bits, { symmetric: true, axis: view.axis });
 }
 
-/** Weight hook: fake-quantizes the kernels of layers with bits below 32. */
-export function weightQuantHook(wbits: ReadonlyMap<string, number>): NonNullable<
-  ExecHooks["weight"]
-> {
-  return (node, name, w) => {
+/** Default steps between two searches of the MSE clipping ratios in QAT. @default 50 */
+export const DEFAULT_CLIP_REFRESH = 50;
+
+/**
+ * Weight hook factory: fake-quantizes the kernels of layers with bits below 32, per output
+ * channel, from each channel's current min-max range or (`"mse"`) a clipped range
+ * `ratio · max|w|`, the ratio of least squared error (the search `quantize()` runs with
+ * `weightObserver: "mse"`) found again whenever `refresh` is true or a layer has none yet,
+ * and kept in between (the exact search costs about as much as a training step).
+ */
+export function weightQuantHooks(
+  wbits: ReadonlyMap<string, number>,
+  observer: WeightObserverKind = "minmax",
+): (refresh: boolean) => NonNullable<ExecHooks["weight"]> {
+  const ratios = new Map<string, Float32Array>();
+  return (refresh) => (node, name, w) => {
     const bits = wbits.get(node.name);
     if (bits === undefined || bits === 32 || name !== "kernel") return w;
     if (node.op !== "conv2d" && node.op !== "depthwise" && node.op !== "dense") return w;
-    return fakeQuantWeight(w, node.op, kernelMinMaxQParams(node, w, bits));
+    if (observer === "minmax") {
+      return fakeQuantWeight(w, node.op, kernelMinMaxQParams(node, w, bits));
+    }
+    const view = channelView(node.op, w.shape);
+    const amax = tf.tidy(() => tf.max(tf.abs(tf.reshape(w, [-1, view.channels])), 0).dataSync());
+    let ratio = ratios.get(node.name);
+    if (refresh || ratio === undefined) {
+      const { max } = mseClipRanges(w.dataSync() as Float32Array, view.channels, bits);
+      ratio = max.map((m, c) => (amax[c]! > 0 ? m / amax[c]! : 1));
+      ratios.set(node.name, ratio);
+    }
+    const hi = amax.map((m, c) => m * ratio![c]!);
+    const params = computeQParams(hi.map((h) => -h), hi, bits, {
+      symmetric: true,
+      axis: view.axis,
+    });
+    return fakeQuantWeight(w, node.op, params);
   };
 }
 

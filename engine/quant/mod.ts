@@ -103,4 +103,5 @@ export {
   qatFineTune,
   type QatOptions,
   type QatResult,
+  type QatTeacher,
 } from "./qat.ts";

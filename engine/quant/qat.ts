@@ -3,9 +3,13 @@
  * statistics updated), kernels fake-quantized per output channel at each layer's `wbits`,
  * the tensors compute layers read fake-quantized at their `abits` (ranges tracked by an
  * EMA of observed min/max, or learned LSQ step sizes), channel masks in place; Adam with
- * a small learning rate on a cosine schedule. With every bit-width at 32 it is a plain
- * fine-tune (e.g. of a pruned network). Weights are updated in place; quantize the
- * result with `quantize(graph, weights, config, {activations: result.activations})`.
+ * a small learning rate on a cosine schedule. Options: MSE-clipped kernel ranges instead
+ * of min-max, distillation from a float teacher's logits, random left-right flips, and
+ * batch norms frozen (moving statistics, no updates) for the last part of the run. With
+ * every bit-width at 32 it is a plain fine-tune (e.g. of a pruned network). Weights are
+ * updated in place; quantize the result with `quantize(graph, weights, config,
+ * {activations: result.activations, calibration: {weightObserver}})`, the kernel
+ * observer it trained with.
  *
  * @module
  */
@@ -13,28 +17,38 @@ import { tf } from "../backend.ts";
 import type { Configuration } from "../cost/config.ts";
 import { batches } from "../data/batches.ts";
 import type { Dataset } from "../data/dataset.ts";
+import { gatherBatch } from "../train/augment.ts";
+import { checkDistillWeights, distillationLoss, type DistillWeights } from "../train/distill.ts";
 import { applyBnUpdates, type BnUpdate, forward } from "../exec/forward.ts";
 import type { ChannelMask, ExecHooks } from "../exec/hooks.ts";
 import type { ExecSettings } from "../exec/settings.ts";
 import { trainableVariables, type Weights } from "../exec/weights.ts";
 import { type Graph, isComputeNode } from "../models/ir.ts";
-import { createRng } from "../rng.ts";
+import { createRng, shuffleInPlace } from "../rng.ts";
 import { type EpochRecord, StepLog, type TrainProgress } from "../train/step_log.ts";
 import { registerBatchNormGradient } from "../train/batchnorm_grad.ts";
 import { learningRateAt } from "../train/schedule.ts";
 import { activationTargets, checkConfig, choiceOf } from "./act_targets.ts";
 import {
   type ActivationQuantizer,
+  DEFAULT_CLIP_REFRESH,
   emaQuantizer,
   lsqActivationQuantizer,
-  weightQuantHook,
+  weightQuantHooks,
 } from "./_qat_quantizers.ts";
 import type { QParams } from "./qparams.ts";
+import type { WeightObserverKind } from "./calibrate.ts";
 
 /** Default peak learning rate of QAT (Adam, cosine decay). @default 2e-4 */
 export const DEFAULT_QAT_LR = 2e-4;
 /** Default QAT batch size. @default 64 */
 export const DEFAULT_QAT_BATCH = 64;
+
+/** A float network whose logits the quantized one is distilled from (inference mode). */
+export interface QatTeacher extends DistillWeights {
+  readonly graph: Graph;
+  readonly weights: Weights;
+}
 
 /** Options of {@linkcode qatFineTune}. */
 export interface QatOptions {
@@ -50,6 +64,26 @@ export interface QatOptions {
   readonly masks?: Readonly<Record<string, ChannelMask>>;
   /** Learn activation step sizes (LSQ) instead of tracking ranges. @default false */
   readonly lsq?: boolean;
+  /**
+   * Kernel ranges at every step: each channel's min-max, or its range of least squared
+   * quantization error (quantize the result with the same `weightObserver`).
+   * @default "minmax"
+   */
+  readonly weightObserver?: WeightObserverKind;
+  /**
+   * With `weightObserver: "mse"`, steps between two searches of the clipping ratios (the
+   * last step always searches). @default {@linkcode DEFAULT_CLIP_REFRESH}
+   */
+  readonly clipRefreshEvery?: number;
+  /** Distil from this network's logits (alpha, temperature: see `distill.ts`). */
+  readonly teacher?: QatTeacher;
+  /** Random left-right flips of the training images. @default false */
+  readonly flip?: boolean;
+  /**
+   * Fraction of the steps after which batch norms use their moving statistics and stop
+   * updating them, and dropout is off (1: never frozen). @default 1
+   */
+  readonly freezeBnAfter?: number;
   /** Batch-norm momenta and dropout rates. @default Keras momentum, no dropout */
   readonly settings?: ExecSettings;
   /** Stop each epoch after this many steps (for time-limited runs). @default all */
@@ -85,8 +119,13 @@ function positiveInt(what: string, v: number): void {
  *
  * @example
  * ```ts ignore
- * const r = await qatFineTune(graph, weights, config, { train, epochs: 1 });
- * const q = quantize(graph, weights, config, { activations: r.activations });
+ * const teacher = { graph, weights: floatWeights, alpha: 0.5, temperature: 2 };
+ * const r = await qatFineTune(graph, weights, config, {
+ *   train, epochs: 1, weightObserver: "mse", teacher, flip: true,
+ * });
+ * const q = quantize(graph, weights, config, {
+ *   activations: r.activations, calibration: { weightObserver: "mse" },
+ * });
  * ```
  */
 export async function qatFineTune(
@@ -99,6 +138,12 @@ export async function qatFineTune(
   const { train, epochs, batchSize = DEFAULT_QAT_BATCH, seed = 0 } = opts;
   positiveInt("epochs", epochs);
   positiveInt("batchSize", batchSize);
+  positiveInt("clipRefreshEvery", opts.clipRefreshEvery ?? DEFAULT_CLIP_REFRESH);
+  const freezeBnAfter = opts.freezeBnAfter ?? 1;
+  if (!(freezeBnAfter >= 0 && freezeBnAfter <= 1)) {
+    throw new RangeError(`Cannot freeze batch norms after ${freezeBnAfter}: expected [0, 1]`);
+  }
+  if (opts.teacher) checkDistillWeights(opts.teacher);
   const full = Math.floor(train.n / batchSize);
   const stepsPerEpoch = Math.min(full, opts.maxStepsPerEpoch ?? full);
   if (stepsPerEpoch <= 0) {
@@ -133,8 +178,10 @@ export async function qatFineTune(
   } else {
     for (const [name, bits] of targets) quantizers.set(name, emaQuantizer(bits));
   }
-  const hooks = (training: boolean): ExecHooks => ({
-    weight: weightQuantHook(wbits),
+  const weightHook = weightQuantHooks(wbits, opts.weightObserver ?? "minmax");
+  const refreshEvery = opts.clipRefreshEvery ?? DEFAULT_CLIP_REFRESH;
+  const hooks = (training: boolean, refresh = false): ExecHooks => ({
+    weight: weightHook(refresh),
     output: (node, y) => quantizers.get(node.name)?.apply(y, training) ?? y,
     masks,
   });
@@ -143,6 +190,10 @@ export async function qatFineTune(
     ...[...quantizers.values()].flatMap((q) => q.variables),
   ];
   const totalSteps = stepsPerEpoch * epochs;
+  const frozenFrom = Math.ceil(freezeBnAfter * totalSteps);
+  const flipRng = createRng(seed * 7919 + 1);
+  const buffer = new Float32Array(batchSize * train.height * train.width * train.channels);
+  const labels = new Int32Array(batchSize);
   const optimizer = tf.train.adam(learningRateAt(schedule, 0, totalSteps));
   const lrSlot = optimizer as unknown as { learningRate: number };
   const log = new StepLog({
@@ -154,28 +205,35 @@ export async function qatFineTune(
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       log.startEpoch(epoch);
-      let step = 0;
-      for (
-        const b of batches(train, { batchSize, seed: seed * 7919 + epoch, dropRemainder: true })
-      ) {
-        if (step >= stepsPerEpoch) break;
-        step++;
+      // The order batches(train, {seed}) would give, gathered with optional flips.
+      const order = Int32Array.from({ length: train.n }, (_, i) => i);
+      shuffleInPlace(order, createRng(seed * 7919 + epoch));
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        const idx = order.subarray(step * batchSize, (step + 1) * batchSize);
+        gatherBatch(train, idx, buffer, { flip: opts.flip ?? false, rng: flipRng });
+        for (let i = 0; i < batchSize; i++) labels[i] = train.labels[idx[i]!]!;
         const lr = learningRateAt(schedule, log.steps, totalSteps);
         lrSlot.learningRate = lr;
+        const frozen = log.steps >= frozenFrom;
+        const refresh = log.steps % refreshEvery === 0 || log.steps === totalSteps - 1;
         const updates: BnUpdate[] = [];
         const loss = tf.tidy(() => {
-          const x = toX(b.x, b.size);
-          const y = tf.oneHot(tf.tensor1d(b.y, "int32"), train.numClasses);
+          const x = toX(buffer, batchSize);
+          const y = tf.oneHot(tf.tensor1d(labels, "int32"), train.numClasses);
+          const teacher = opts.teacher;
+          const tLogits = teacher ? forward(teacher.graph, teacher.weights, x) : undefined;
           const cost = optimizer.minimize(
             () => {
               const logits = forward(graph, weights, x, {
-                training: true,
-                hooks: hooks(true),
+                training: !frozen,
+                hooks: hooks(true, refresh),
                 bnUpdates: updates,
                 settings,
                 rng,
               });
-              return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+              return tLogits
+                ? distillationLoss(logits, y, tLogits, teacher!)
+                : tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
             },
             true,
             varList,
