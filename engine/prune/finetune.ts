@@ -15,9 +15,10 @@ import type { ExecSettings } from "../exec/settings.ts";
 import { trainableVariables, type Weights } from "../exec/weights.ts";
 import type { Graph } from "../models/ir.ts";
 import { createRng, shuffleInPlace } from "../rng.ts";
-import type { EpochRecord, TrainProgress } from "../train.ts";
+import { type EpochRecord, StepLog, type TrainProgress } from "../train/step_log.ts";
 import { gatherBatch } from "../train/augment.ts";
 import { registerBatchNormGradient } from "../train/batchnorm_grad.ts";
+import { checkDistillWeights, distillationLoss, type DistillWeights } from "../train/distill.ts";
 import { learningRateAt } from "../train/schedule.ts";
 
 /** Default peak learning rate of the fine-tune. @default 1e-3 */
@@ -26,16 +27,14 @@ export const DEFAULT_FINETUNE_LR = 1e-3;
 export const DEFAULT_FINETUNE_WARMUP = 0.05;
 /** Default fine-tune batch size. @default 64 */
 export const DEFAULT_FINETUNE_BATCH = 64;
-const YIELD_MS = 500;
 
-/** A teacher for distillation: the unpruned network (run in inference mode). */
-export interface Teacher {
+/**
+ * A teacher for distillation: the unpruned network (run in inference mode), with the
+ * weight and temperature of the distillation term (`engine/train/distill.ts`).
+ */
+export interface Teacher extends DistillWeights {
   readonly graph: Graph;
   readonly weights: Weights;
-  /** Weight of the distillation term (1 − alpha goes to the label loss). @default 0.5 */
-  readonly alpha?: number;
-  /** Softmax temperature of both logits in the distillation term. @default 2 */
-  readonly temperature?: number;
 }
 
 /** Options of {@linkcode fineTune}. */
@@ -84,9 +83,7 @@ function checkOptions(o: FineTuneOptions): void {
   }
   const ls = o.labelSmoothing ?? 0;
   if (!(ls >= 0 && ls < 1)) throw new RangeError(`Cannot use label smoothing ${ls}`);
-  const alpha = o.teacher?.alpha ?? 0.5, t = o.teacher?.temperature ?? 2;
-  if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`Cannot distil with alpha ${alpha}`);
-  if (!(t > 0)) throw new RangeError(`Cannot distil at temperature ${t}`);
+  if (o.teacher) checkDistillWeights(o.teacher);
 }
 
 function lossOf(
@@ -95,18 +92,11 @@ function lossOf(
   teacherLogits: tf.Tensor2D | undefined,
   o: FineTuneOptions,
 ): tf.Scalar {
-  const ce = tf.losses.softmaxCrossEntropy(
-    y,
-    logits,
-    undefined,
-    o.labelSmoothing ?? 0,
-  ) as tf.Scalar;
-  if (teacherLogits === undefined) return ce;
-  const alpha = o.teacher?.alpha ?? 0.5, t = o.teacher?.temperature ?? 2;
-  const target = tf.softmax(tf.div(teacherLogits, t));
-  const logP = tf.logSoftmax(tf.div(logits, t));
-  const kd = tf.mul(tf.neg(tf.mean(tf.sum(tf.mul(target, logP), -1))), t * t);
-  return tf.add(tf.mul(ce, 1 - alpha), tf.mul(kd, alpha)) as tf.Scalar;
+  const smoothing = o.labelSmoothing ?? 0;
+  if (teacherLogits === undefined) {
+    return tf.losses.softmaxCrossEntropy(y, logits, undefined, smoothing) as tf.Scalar;
+  }
+  return distillationLoss(logits, y, teacherLogits, o.teacher, smoothing);
 }
 
 /**
@@ -147,19 +137,21 @@ export async function fineTune(
   const varList = trainableVariables(weights);
   const optimizer = tf.train.adam(learningRateAt(schedule, 0, totalSteps));
   const lrSlot = optimizer as unknown as { learningRate: number };
-  const history: EpochRecord[] = [];
-  const start = performance.now();
-  let globalStep = 0, lastYield = start;
+  const log = new StepLog({
+    epochs,
+    stepsPerEpoch: perEpoch,
+    what: "Fine-tuning",
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
   try {
-    for (let epoch = 1; epoch <= epochs && globalStep < totalSteps; epoch++) {
-      const epochStart = performance.now();
+    for (let epoch = 1; epoch <= epochs && log.steps < totalSteps; epoch++) {
+      log.startEpoch(epoch);
       const order = Int32Array.from({ length: train.n }, (_, i) => i);
       shuffleInPlace(order, createRng(seed * 7919 + epoch));
-      let lossSum = 0, step = 0;
-      for (let b = 0; b < perEpoch && globalStep < totalSteps; b++) {
+      for (let b = 0; b < perEpoch && log.steps < totalSteps; b++) {
         const idx = order.subarray(b * batchSize, (b + 1) * batchSize);
         gatherBatch(train, idx, buffer, { flip: opts.flip ?? false, rng });
-        const lr = learningRateAt(schedule, globalStep, totalSteps);
+        const lr = learningRateAt(schedule, log.steps, totalSteps);
         lrSlot.learningRate = lr;
         const updates: BnUpdate[] = [];
         const loss = tf.tidy(() => {
@@ -168,7 +160,7 @@ export async function fineTune(
           const y = tf.oneHot(tf.tensor1d(labels, "int32"), train.numClasses) as tf.Tensor2D;
           const teacher = opts.teacher;
           const tLogits = teacher ? forward(teacher.graph, teacher.weights, x) : undefined;
-          const hooks = opts.hooks?.(globalStep);
+          const hooks = opts.hooks?.(log.steps);
           const cost = optimizer.minimize(
             () => {
               const logits = forward(graph, weights, x, {
@@ -186,39 +178,15 @@ export async function fineTune(
           return cost!.dataSync()[0]!;
         });
         applyBnUpdates(weights, updates, settings.bnMomentum);
-        if (!Number.isFinite(loss)) {
-          throw new RangeError(
-            `Fine-tuning diverged: loss ${loss} at epoch ${epoch}, step ${step}`,
-          );
-        }
-        lossSum += loss;
-        step++;
-        globalStep++;
-        if (performance.now() - lastYield > YIELD_MS) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          lastYield = performance.now();
-        }
-        opts.onProgress?.({
-          epoch,
-          epochs,
-          step,
-          stepsPerEpoch: perEpoch,
-          loss: lossSum / step,
-          lr,
-          elapsedSeconds: (performance.now() - start) / 1000,
-        });
+        await log.step(loss, lr);
       }
-      history.push({
-        epoch,
-        loss: lossSum / step,
-        seconds: (performance.now() - epochStart) / 1000,
-      });
+      log.endEpoch();
     }
     return {
-      history,
-      steps: globalStep,
-      examples: globalStep * batchSize,
-      seconds: (performance.now() - start) / 1000,
+      history: log.history,
+      steps: log.steps,
+      examples: log.steps * batchSize,
+      seconds: log.elapsedSeconds,
     };
   } finally {
     optimizer.dispose();

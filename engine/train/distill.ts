@@ -52,12 +52,13 @@ export function distillationLoss(
   labels: tf.Tensor,
   teacherLogits: tf.Tensor,
   w: DistillWeights = {},
+  labelSmoothing = 0,
 ): tf.Scalar {
   checkDistillWeights(w);
   const alpha = w.alpha ?? DEFAULT_DISTILL_ALPHA;
   const t = w.temperature ?? DEFAULT_DISTILL_TEMPERATURE;
   return tf.tidy(() => {
-    const hard = tf.losses.softmaxCrossEntropy(labels, logits);
+    const hard = tf.losses.softmaxCrossEntropy(labels, logits, undefined, labelSmoothing);
     const soft = tf.softmax(tf.div(teacherLogits, t));
     const logStudent = tf.logSoftmax(tf.div(logits, t));
     const kd = tf.mul(tf.neg(tf.mean(tf.sum(tf.mul(soft, logStudent), -1))), t * t);
