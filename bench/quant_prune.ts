@@ -27,6 +27,8 @@ import { recalibrateBatchNorm } from "../engine/prune/bn_recalibrate.ts";
 import { fineTune, type Teacher } from "../engine/prune/finetune.ts";
 import { pruneToRatio } from "../engine/prune/prune_to_ratio.ts";
 import { redCompress } from "../engine/prune/red.ts";
+import { reconstructPruned } from "../engine/prune/reconstruct.ts";
+import type { GroupMasks } from "../engine/prune/masks.ts";
 import { graphMacs, surgery } from "../engine/prune/surgery.ts";
 import { evaluateGraph } from "../engine/quant/evaluate_graph.ts";
 import { fadeOut } from "./quant_prune_soft.ts";
@@ -91,6 +93,11 @@ export interface PruneBenchOptions {
   readonly fade?: number;
   /** Minimum kept fraction per group under global allocation. @default allocate.ts default */
   readonly minKeep?: number;
+  /**
+   * Training images on which the layers that lost inputs are refitted by least squares to
+   * the unpruned outputs before the fine-tune (reconstruct.ts); 0 or absent: no refit.
+   */
+  readonly reconstruct?: number;
 }
 
 /** Accuracy of a mode, and what to record beside it. */
@@ -154,6 +161,24 @@ async function recover(
   };
 }
 
+/** Refits the layers of `small` that lost inputs (reconstruct.ts); returns what to record. */
+function reconstruction(
+  ctx: PruneBenchContext,
+  full: { graph: Graph; weights: Weights },
+  small: { graph: Graph; weights: Weights },
+  masks: GroupMasks,
+  examples: number,
+): Record<string, unknown> {
+  const fits = reconstructPruned(full, small, masks, ctx.train, { examples });
+  return {
+    reconstructExamples: examples,
+    reconstructed: Object.fromEntries(
+      fits.map((f) => [f.layer, [+f.errorBefore.toFixed(4), +f.errorAfter.toFixed(4)]]),
+    ),
+    accuracyAfterReconstruction: 100 * evaluateGraph(small.graph, small.weights, ctx.test).accuracy,
+  };
+}
+
 /** `prune-l1-half` / `prune-half`: half the MACs (dependency-aware), then the recipe. */
 export async function runPruneHalf(
   ctx: PruneBenchContext,
@@ -213,9 +238,12 @@ export async function runPruneHalf(
         soft = faded.extra;
       }
       const small = surgery(current.graph, current.weights, pruned.masks);
+      const before = evaluateGraph(small.graph, small.weights, ctx.test).accuracy;
+      const rebuilt = opts.reconstruct
+        ? reconstruction(ctx, current, small, pruned.masks, opts.reconstruct)
+        : {};
       if (current.weights !== ctx.weights) disposeWeights(current.weights);
       current = small;
-      const before = evaluateGraph(small.graph, small.weights, ctx.test).accuracy;
       const slice = sliceDataset(ctx.train, cut, end);
       const extra = await recover(ctx, small, opts, `finetune ${s}/${stages}`, slice);
       if (soft.softExamples !== undefined) {
@@ -226,6 +254,7 @@ export async function runPruneHalf(
         macsRatio: graphMacs(small.graph) / floatMacs,
         widths,
         accuracyBeforeFinetune: 100 * before,
+        ...rebuilt,
         ...extra,
       });
     }

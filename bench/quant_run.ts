@@ -4,9 +4,9 @@
  *
  * ```sh
  * deno run -A bench/quant_run.ts --models resnet8 --modes prune-l1-half [--criterion l1]
- *   [--allocation uniform|global] [--no-distill] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
+ *   [--allocation uniform|global|global-macs] [--no-distill] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
  *   [--alpha 0.9] [--temperature 4] [--label-smoothing 0.1] [--stages 2] [--soft 0.5]
- *   [--fade 0.75] [--min-keep 0.5]
+ *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512]
  *   [--qat-lr 2e-4] [--qat-weights minmax|mse] [--qat-alpha 0.5] [--qat-temperature 2]
  *   [--qat-flip | --no-qat-flip] [--qat-freeze-bn 0.8] [--qat-lsq | --no-qat-lsq] [--qat-seed 0]
  *   [--test-limit N] [--train-limit N] [--json FILE]
@@ -46,6 +46,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
       soft: { type: "string" },
       fade: { type: "string" },
       "min-keep": { type: "string" },
+      reconstruct: { type: "string" },
       ...QAT_FLAGS,
       "test-limit": { type: "string" },
       "train-limit": { type: "string" },
@@ -59,9 +60,9 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
       throw new RangeError(`Cannot run mode "${m}": expected ${Object.keys(QUANT_MODES)}`);
     }
   }
-  const allocation = values.allocation;
-  if (allocation !== undefined && allocation !== "uniform" && allocation !== "global") {
-    throw new RangeError(`Cannot allocate "${allocation}": expected uniform or global`);
+  const allocation = values.allocation as PruneBenchOptions["allocation"] | undefined;
+  if (allocation !== undefined && !["uniform", "global", "global-macs"].includes(allocation)) {
+    throw new RangeError(`Cannot allocate "${allocation}": expected uniform, global or global-macs`);
   }
   const bandwidth = num("bandwidth", values.bandwidth), lr = num("lr", values.lr);
   const batchSize = num("batch", values.batch);
@@ -70,6 +71,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
   const labelSmoothing = num("label-smoothing", values["label-smoothing"]);
   const soft = num("soft", values.soft), fade = num("fade", values.fade);
   const stages = num("stages", values.stages), minKeep = num("min-keep", values["min-keep"]);
+  const reconstruct = num("reconstruct", values.reconstruct);
   const prune: PruneBenchOptions = {
     ...(values.criterion ? { criterion: values.criterion } : {}),
     ...(allocation ? { allocation } : {}),
@@ -83,6 +85,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
     ...(soft ? { soft } : {}),
     ...(fade ? { fade } : {}),
     ...(minKeep ? { minKeep } : {}),
+    ...(reconstruct ? { reconstruct } : {}),
   };
   const testLimit = num("test-limit", values["test-limit"]);
   const trainLimit = num("train-limit", values["train-limit"]);

@@ -1,6 +1,7 @@
 /**
  * Structured pruning: dependency groups, masks, criteria, allocation of a MACs target,
- * surgery, batch-norm recalibration and fine-tuning, and the data-free RED merge (KDE
+ * surgery, least-squares reconstruction of the layers that lost inputs, batch-norm
+ * recalibration and fine-tuning, and the data-free RED merge (KDE
  * hashing then exact redundancy merge).
  *
  * @module
@@ -52,6 +53,13 @@ export {
   topKMask,
 } from "./masks.ts";
 export { type PruneOptions, type PruneResult, pruneToRatio } from "./prune_to_ratio.ts";
+export {
+  DEFAULT_RECONSTRUCT_EXAMPLES,
+  DEFAULT_RECONSTRUCT_RIDGE,
+  type ReconstructedLayer,
+  type ReconstructOptions,
+  reconstructPruned,
+} from "./reconstruct.ts";
 export {
   type ChannelMerge,
   DEFAULT_MERGE_TOLERANCE,
