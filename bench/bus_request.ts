@@ -5,8 +5,10 @@
  * Peer: the stock nats.js v3 client (`@nats-io/nats-core` over `@nats-io/transport-node`, its
  * published transport) in this process, doing the same codec work on both ends with its own
  * `request` and `subscribe`: the ratio is the cost of our bus layers against the client's.
- * Our requests and the peer's alternate one by one (the order flipping every round) so that
- * both see the same machine load.
+ * Our requests and the peer's alternate one by one (the order rotating every round) so that
+ * both see the same machine load; so do the round trips of a raw floor (`bus_floor.ts`: two
+ * bare sockets through the same server, no client and no codec), recorded in `extra` as
+ * `rawFloorMedianUs` / `rawFloorMinUs`: what the kernel, the event loop and the server cost.
  *
  * @module
  */
@@ -18,6 +20,7 @@ import { type ParamPullMessage, PROTOCOL_VERSION } from "../actors/protocol.ts";
 import { type BenchRecord, errorRecord, makeRecord, type PeerMeasurement } from "./record.ts";
 import { summarize } from "./stats.ts";
 import { MIN_REPS } from "./timing.ts";
+import { openRawFloor, type RawFloor } from "./bus_floor.ts";
 
 /** Peer name recorded with the case. */
 export const REQUEST_PEER = "nats-core";
@@ -111,6 +114,7 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
   const ours = async () =>
     decode(await c.requester.request(c.subject, pull, { timeoutMs: REQUEST_TIMEOUT_MS }));
   let peer: StockPeer | null = null;
+  const cleanups: (() => void)[] = [];
   const peerSamples: number[] = [];
   const dropPeer = async (err: unknown) => {
     c.log(`bus: ${key.case} peer failed: ${err instanceof Error ? err.message : err}`);
@@ -144,17 +148,42 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
         await dropPeer(err);
       }
     }
+    let floor: RawFloor | null = null;
+    try {
+      floor = await openRawFloor(c.url, `${c.subject}.floor`, pull, answerPull(pull).length);
+    } catch (err) {
+      c.log(`bus: ${key.case} raw floor failed: ${err instanceof Error ? err.message : err}`);
+    }
+    const floorSamples: number[] = [];
+    const floorOnce = async (into?: number[]) => {
+      if (!floor) return 0;
+      try {
+        return await time(floor.roundTrip, into);
+      } catch (err) {
+        c.log(`bus: ${key.case} raw floor failed: ${err instanceof Error ? err.message : err}`);
+        floor.close();
+        floor = null;
+        floorSamples.length = 0;
+        return 0;
+      }
+    };
+    cleanups.push(() => floor?.close());
     for (let i = 0; i < c.timing.warmup; i++) {
       await ours();
       await peerOnce();
+      await floorOnce();
     }
     const samples: number[] = [];
+    const runs = [
+      () => time(ours, samples),
+      () => peerOnce(peerSamples),
+      () => floorOnce(floorSamples),
+    ];
     let spent = 0;
     while (samples.length < c.timing.reps) {
-      const peerFirst = samples.length % 2 === 1;
-      if (peerFirst) spent += await peerOnce(peerSamples);
-      spent += await time(ours, samples);
-      if (!peerFirst) spent += await peerOnce(peerSamples);
+      // The order rotates every round, so that none of the three always runs first.
+      const first = samples.length % runs.length;
+      for (let k = 0; k < runs.length; k++) spent += await runs[(first + k) % runs.length]!();
       if (spent >= c.timing.budgetMs && samples.length >= Math.min(c.timing.reps, MIN_REPS)) {
         break;
       }
@@ -163,11 +192,22 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
     const peerResult: PeerMeasurement | null = ran
       ? { peer: REQUEST_PEER, summary: summarize(peerSamples) }
       : null;
-    const extra = { ...c.extra, ...(ran ? { peerTransport: "node" } : {}) };
+    const extra = {
+      ...c.extra,
+      ...(ran ? { peerTransport: "node" } : {}),
+      ...(floorSamples.length > 0 ? rawFloorExtra(floorSamples) : {}),
+    };
     return makeRecord(key, summarize(samples), { peer: peerResult, extra });
   } catch (err) {
     return errorRecord(key, err, { extra: c.extra });
   } finally {
     await (peer as StockPeer | null)?.close();
+    for (const f of cleanups) f();
   }
+}
+
+/** The raw floor's figures, recorded beside the case. */
+function rawFloorExtra(samples: number[]): Record<string, number> {
+  const s = summarize(samples);
+  return { rawFloorMedianUs: s.median, rawFloorMinUs: s.min, rawFloorSamples: s.n };
 }

@@ -3,6 +3,7 @@ import { connectNatsBus } from "../../actors/bus/nats.ts";
 import { startNatsServer } from "../../actors/nats_server.ts";
 import { benchRequest, REQUEST_PEER, serveSmallPulls } from "../../bench/bus_request.ts";
 import { assertBenchRecord } from "../../bench/record.ts";
+import { openRawFloor } from "../../bench/bus_floor.ts";
 
 Deno.test("benchRequest() times our round trips and the stock client's in alternation", async () => {
   const server = await startNatsServer();
@@ -29,10 +30,27 @@ Deno.test("benchRequest() times our round trips and the stock client's in altern
     assert.equal(r.peerN, 20);
     assert.equal(r.peerTransport, "node");
     assert.ok(typeof r.ratio === "number" && r.ratio > 0);
+    assert.equal(r.rawFloorSamples, 20);
+    assert.ok(typeof r.rawFloorMedianUs === "number" && r.rawFloorMedianUs > 0);
+    assert.ok(Number(r.rawFloorMinUs) <= Number(r.rawFloorMedianUs));
     assert.deepEqual(lines, []);
   } finally {
     await requester.close();
     await responder.close();
+    await server.stop();
+  }
+});
+
+Deno.test("openRawFloor() round-trips a request through nats-server with bare sockets", async () => {
+  const server = await startNatsServer();
+  const floor = await openRawFloor(server.url, "t.floor", new Uint8Array([1, 2, 3]), 70);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const reply = await floor.roundTrip() as Uint8Array;
+      assert.equal(reply.length, 70);
+    }
+  } finally {
+    floor.close();
     await server.stop();
   }
 });
@@ -58,7 +76,8 @@ Deno.test("benchRequest() records our figures without a peer when the peer canno
     assert.equal(r.n, 5);
     assert.equal(r.peer, null);
     assert.equal(r.peerTransport, undefined);
-    assert.equal(lines.length, 1, "the peer's failure must be logged once");
+    assert.equal(r.rawFloorSamples, undefined);
+    assert.equal(lines.length, 2, "the peer's and the floor's failures are logged once each");
   } finally {
     await requester.close();
     await responder.close();

@@ -1,0 +1,142 @@
+/**
+ * The floor of a small request/reply through nats-server on this machine: two raw Deno TCP
+ * sockets speaking the bare NATS text protocol (no client library, no codec), one
+ * answering `subject` with a fixed payload, the other sending a request and waiting for
+ * the whole reply. What a round trip costs in the kernel, the event loop and the server
+ * alone: the `request-reply-small` case reports it beside ours and the stock client's.
+ *
+ * @module
+ */
+
+const te = new TextEncoder();
+const CRLF = 0x0a;
+
+/** A minimal NATS protocol reader over one socket: yields `MSG` frames, answers `PING`. */
+class RawConn {
+  #buf = new Uint8Array(1 << 16);
+  #len = 0;
+  constructor(readonly conn: Deno.TcpConn) {}
+
+  static async open(hostname: string, port: number): Promise<RawConn> {
+    const conn = await Deno.connect({ hostname, port });
+    conn.setNoDelay(true);
+    const c = new RawConn(conn);
+    await c.line(); // INFO
+    await c.write(
+      'CONNECT {"verbose":false,"pedantic":false,"protocol":1,"headers":false}\r\nPING\r\n',
+    );
+    while ((await c.line()) !== "PONG") { /* +OK or other lines */ }
+    return c;
+  }
+
+  write(s: string | Uint8Array): Promise<number> {
+    return this.conn.write(typeof s === "string" ? te.encode(s) : s);
+  }
+
+  async #fill(): Promise<void> {
+    if (this.#len === this.#buf.length) {
+      const bigger = new Uint8Array(this.#buf.length * 2);
+      bigger.set(this.#buf);
+      this.#buf = bigger;
+    }
+    const n = await this.conn.read(this.#buf.subarray(this.#len));
+    if (n === null) throw new Error("raw NATS socket closed");
+    this.#len += n;
+  }
+
+  #take(n: number): Uint8Array {
+    const out = this.#buf.slice(0, n);
+    this.#buf.copyWithin(0, n, this.#len);
+    this.#len -= n;
+    return out;
+  }
+
+  /** The next protocol line, without its CRLF. */
+  async line(): Promise<string> {
+    while (true) {
+      const end = this.#buf.subarray(0, this.#len).indexOf(CRLF);
+      if (end >= 0) return new TextDecoder().decode(this.#take(end + 1)).trimEnd();
+      await this.#fill();
+    }
+  }
+
+  /** The next `MSG`: its reply subject and payload (PINGs on the way are answered). */
+  async msg(): Promise<{ reply: string; payload: Uint8Array }> {
+    while (true) {
+      const l = await this.line();
+      if (l === "PING") {
+        await this.write("PONG\r\n");
+        continue;
+      }
+      if (!l.startsWith("MSG ")) continue;
+      const parts = l.split(" ");
+      const size = Number(parts.at(-1));
+      const reply = parts.length === 5 ? parts[3]! : "";
+      while (this.#len < size + 2) await this.#fill();
+      const payload = this.#take(size + 2).subarray(0, size);
+      return { reply, payload };
+    }
+  }
+}
+
+/** A raw round trip (`roundTrip`) and its teardown. */
+export interface RawFloor {
+  readonly roundTrip: () => Promise<unknown>;
+  readonly close: () => void;
+}
+
+/**
+ * Opens the two raw sockets on the server at `url` (`nats://host:port`, no credentials);
+ * each round trip sends `payload` on `subject` and waits for a reply of `replyBytes` bytes.
+ */
+export async function openRawFloor(
+  url: string,
+  subject: string,
+  payload: Uint8Array,
+  replyBytes: number,
+): Promise<RawFloor> {
+  const u = new URL(url.replace(/^nats:/, "http:"));
+  const host = u.hostname, port = Number(u.port || 4222);
+  const responder = await RawConn.open(host, port);
+  const requester = await RawConn.open(host, port).catch((err) => {
+    responder.conn.close();
+    throw err;
+  });
+  const inbox = `_RAW.${crypto.randomUUID().slice(0, 8)}`;
+  await responder.write(`SUB ${subject} 1\r\nPING\r\n`);
+  await requester.write(`SUB ${inbox} 1\r\nPING\r\n`);
+  while ((await responder.line()) !== "PONG") { /* wait for the SUB to be registered */ }
+  while ((await requester.line()) !== "PONG") { /* idem */ }
+  const reply = new Uint8Array(replyBytes);
+  let open = true;
+  (async () => {
+    while (open) {
+      const m = await responder.msg();
+      const head = te.encode(`PUB ${m.reply} ${reply.length}\r\n`);
+      const frame = new Uint8Array(head.length + reply.length + 2);
+      frame.set(head);
+      frame.set(reply, head.length);
+      frame.set([0x0d, 0x0a], head.length + reply.length);
+      await responder.write(frame);
+    }
+  })().catch(() => {});
+  const head = te.encode(`PUB ${subject} ${inbox} ${payload.length}\r\n`);
+  const request = new Uint8Array(head.length + payload.length + 2);
+  request.set(head);
+  request.set(payload, head.length);
+  request.set([0x0d, 0x0a], head.length + payload.length);
+  return {
+    roundTrip: async () => {
+      await requester.write(request);
+      return (await requester.msg()).payload;
+    },
+    close: () => {
+      open = false;
+      for (const c of [responder, requester]) {
+        try {
+          c.conn.close();
+        } catch { /* already closed */ }
+      }
+    },
+  };
+}
