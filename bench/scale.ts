@@ -2,7 +2,7 @@
  * The `scale` benchmark suite: data-parallel training of a zoo model (default `resnet8`,
  * random init, synthetic data, batch 64 per worker) through a parameter server on a real
  * `nats-server`, with 1, 2 and 4 worker processes (`bench/scale_worker.ts`, spawned with
- * `deno run -A`). The server shards run in this process.
+ * `deno run -A --v8-flags=--single-threaded`, as `deno task worker` runs). The server shards run in this process.
  *
  * The machine's speed drifts by 10-20% over minutes, so the measurement is repeated in
  * `rounds` (default 3), each running every worker count in turn: per worker count, every
@@ -64,9 +64,19 @@ export interface BenchScaleOptions {
 
 const WORKER_SCRIPT = new URL("./scale_worker.ts", import.meta.url);
 
+/**
+ * V8 flags of the worker processes, as `deno task worker` runs them: no background threads
+ * (concurrent GC and compilation), so that two workers on two cores do not steal cycles from
+ * each other's single-threaded wasm compute. Measured 2026-11-29, resnet8, 3 rounds, A/B then
+ * B/A on a quiet machine: speed-up 1.89x and 1.87x with the flag, 1.84x and 1.74x without;
+ * parameter-server share at 2 workers 6% against 11%; one worker's step 244-253 ms against
+ * 274-307 ms.
+ */
+export const WORKER_V8_FLAGS = "--single-threaded";
+
 function spawnWorker(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", WORKER_SCRIPT.pathname, ...args],
+    args: ["run", "-A", `--v8-flags=${WORKER_V8_FLAGS}`, WORKER_SCRIPT.pathname, ...args],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",

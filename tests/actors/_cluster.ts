@@ -28,10 +28,15 @@ export class Proc {
   readonly exited: Promise<number>;
   #out = "";
 
-  constructor(name: string, script: string, args: readonly string[]) {
+  constructor(
+    name: string,
+    script: string,
+    args: readonly string[],
+    denoFlags: readonly string[] = [],
+  ) {
     this.name = name;
     this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", script, ...args],
+      args: ["run", "-A", ...denoFlags, script, ...args],
       cwd: root,
       stdin: "null",
       stdout: "piped",
@@ -213,7 +218,10 @@ export async function startCluster(
     await ensureJobStreams(bus, subjects, { ackWaitMs: o.ackWaitMs });
     const workers: Proc[] = [];
     for (let i = 1; i <= o.workers; i++) {
-      const w = new Proc(`w${i}`, cli("worker.ts"), ["--nats", server.url, "--id", `w${i}`]);
+      // As `deno task worker` runs them (deno.json).
+      const w = new Proc(`w${i}`, cli("worker.ts"), ["--nats", server.url, "--id", `w${i}`], [
+        "--v8-flags=--single-threaded",
+      ]);
       procs.push(w);
       workers.push(w);
     }
