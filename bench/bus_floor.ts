@@ -29,8 +29,10 @@ class RawConn {
     return c;
   }
 
-  write(s: string | Uint8Array): Promise<number> {
-    return this.conn.write(typeof s === "string" ? te.encode(s) : s);
+  /** Writes all of `s` (a socket write may take only part of a large buffer). */
+  async write(s: string | Uint8Array): Promise<void> {
+    const bytes = typeof s === "string" ? te.encode(s) : s;
+    for (let off = 0; off < bytes.length;) off += await this.conn.write(bytes.subarray(off));
   }
 
   async #fill(): Promise<void> {

@@ -7,6 +7,9 @@
  * request. The responder decodes every chunk (zero-copy views), checks the transfer arrived
  * whole and replies with an encoded `grad-ack`. Peer: the npm `nats` client in Node.js moving
  * the same bytes in the same chunks (raw, without our codec), alternating with our rounds.
+ * Where one message may carry the whole payload, a raw floor (`bus_floor.ts`: bare sockets,
+ * no client, no codec, the payload as one message) runs in the same rounds and is recorded
+ * as `rawFloorMedianMs` / `rawFloorMinMs`.
  *
  * @module
  */
@@ -20,6 +23,7 @@ import {
   PROTOCOL_VERSION,
   type WireTensor,
 } from "../actors/protocol.ts";
+import { openRawFloor, type RawFloor } from "./bus_floor.ts";
 import { type BenchRecord, makeRecord, type PeerMeasurement, type RecordKey } from "./record.ts";
 import { summarize } from "./stats.ts";
 import { measure } from "./timing.ts";
@@ -136,6 +140,27 @@ async function nodePeer(
 }
 
 /**
+ * The raw floor of a push (`bus_floor.ts`): the same bytes as one message from a bare socket,
+ * read whole by another that answers 64 bytes. Only where one message may carry them all
+ * (no chunking); null when it cannot open (logged).
+ */
+async function rawPushFloor(c: PushCase, bytes: number): Promise<RawFloor | null> {
+  if (bytes + 1024 > c.pusher.maxPayload) return null;
+  try {
+    return await openRawFloor(c.url, `${c.subject}.floor`, new Uint8Array(bytes), 64);
+  } catch (err) {
+    c.log(`bus: raw floor failed: ${err instanceof Error ? err.message : err}`);
+    return null;
+  }
+}
+
+/** The raw floor's figures, recorded beside the case. */
+function rawFloorFigures(samples: number[]): Record<string, number> {
+  const s = summarize(samples);
+  return { rawFloorMedianMs: s.median, rawFloorMinMs: s.min, rawFloorSamples: s.n };
+}
+
+/**
  * Times one push case (wall time per push and client CPU per push, both with the peer's
  * figures when it ran) and returns its two records.
  */
@@ -148,7 +173,10 @@ export async function benchPush(c: PushCase, tensor: WireTensor): Promise<BenchR
   let cpuMs = 0;
   let peerCpuMs = 0;
   let peerFailed = false;
-  // Alternate our rounds with the peer's so both see the same machine load.
+  const sent = c.fp16 ? compressTensor(tensor) : tensor;
+  const floor = await rawPushFloor(c, sent.data.byteLength);
+  const floorSamples: number[] = [];
+  // Alternate our rounds with the peer's (and the raw floor's) so all see the same load.
   for (let r = 0; r < rounds; r++) {
     const run = () => push(c, tensor, chunkBytes);
     for (let w = 0; w < (r ? 2 : c.timing.warmup); w++) await run();
@@ -156,6 +184,10 @@ export async function benchPush(c: PushCase, tensor: WireTensor): Promise<BenchR
     samples.push(...await measure(run, { ...c.timing, reps: per, warmup: 0 }));
     const cpu = process.cpuUsage(cpu0);
     cpuMs += (cpu.user + cpu.system) / 1000;
+    if (floor) {
+      for (let w = 0; w < 2; w++) await floor.roundTrip();
+      floorSamples.push(...await measure(floor.roundTrip, { ...c.timing, reps: per, warmup: 0 }));
+    }
     if (!c.withPeer || peerFailed) continue;
     try {
       const p = await nodePeer(c.url, chunkBytes, c.timing.warmup, per);
@@ -169,8 +201,13 @@ export async function benchPush(c: PushCase, tensor: WireTensor): Promise<BenchR
   const peer: PeerMeasurement | null = peerSamples.length > 0 && !peerFailed
     ? { peer: "nats-node", summary: summarize(peerSamples) }
     : null;
-  const sent = c.fp16 ? compressTensor(tensor) : tensor;
-  const extra = { ...c.extra, chunkBytes, chunks: splitTensors({ grad: sent }, chunkBytes).length };
+  floor?.close();
+  const extra = {
+    ...c.extra,
+    chunkBytes,
+    chunks: splitTensors({ grad: sent }, chunkBytes).length,
+    ...(floorSamples.length > 0 ? rawFloorFigures(floorSamples) : {}),
+  };
   // CPU per push of both client connections: steadier than wall time on a busy machine.
   const cpuKey = { ...c.key, metric: "client_cpu_ms", unit: "ms" };
   const one = (v: number, n: number) => ({ median: v, min: v, p90: v, n });
