@@ -62,7 +62,9 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
   }
   const allocation = values.allocation as PruneBenchOptions["allocation"] | undefined;
   if (allocation !== undefined && !["uniform", "global", "global-macs"].includes(allocation)) {
-    throw new RangeError(`Cannot allocate "${allocation}": expected uniform, global or global-macs`);
+    throw new RangeError(
+      `Cannot allocate "${allocation}": expected uniform, global or global-macs`,
+    );
   }
   const bandwidth = num("bandwidth", values.bandwidth), lr = num("lr", values.lr);
   const batchSize = num("batch", values.batch);
