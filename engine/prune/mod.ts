@@ -26,6 +26,7 @@ export {
   type FineTuneResult,
   type Teacher,
 } from "./finetune.ts";
+export { annealedMaskHooks, type AnnealOptions } from "./gradual.ts";
 export { type HashResult, hashWeights, type LayerHash } from "./hash_weights.ts";
 export { DEFAULT_KDE_BANDWIDTH, kdeHash, type KdeHashResult, type KdeOptions } from "./kde_hash.ts";
 export { DEFAULT_RED_TOLERANCE, redCompress, type RedOptions, type RedResult } from "./red.ts";
