@@ -46,8 +46,8 @@ export const DEFAULT_PRUNE_FINETUNE_LR = 3e-3;
 export const RECALIBRATION_IMAGES = 2048;
 /** MACs target of the prune-half modes, as a fraction of the float network's. */
 const HALF = 0.5;
-/** Labelled batches (64 each, seeded) that data-driven criteria score on. */
-const CRITERION_BATCHES = 16;
+/** Labelled batches (64 each, seeded) that data-driven criteria score on. @default 16 */
+export const DEFAULT_CRITERION_BATCHES = 16;
 
 /** What a pruning mode works on. */
 export interface PruneBenchContext {
@@ -93,6 +93,8 @@ export interface PruneBenchOptions {
   readonly fade?: number;
   /** Minimum kept fraction per group under global allocation. @default allocate.ts default */
   readonly minKeep?: number;
+  /** Batches of 64 that data-driven criteria score on. @default {@linkcode DEFAULT_CRITERION_BATCHES} */
+  readonly criterionBatches?: number;
   /**
    * Training images on which the layers that lost inputs are refitted by least squares to
    * the unpruned outputs before the fine-tune (reconstruct.ts); 0 or absent: no refit.
@@ -198,7 +200,7 @@ export async function runPruneHalf(
     throw new RangeError(`Cannot spend a share ${opts.soft} on the soft phase: expected [0, 1]`);
   }
   const data = [...batches(ctx.train, { batchSize: 64, seed: 11 })]
-    .slice(0, CRITERION_BATCHES)
+    .slice(0, opts.criterionBatches ?? DEFAULT_CRITERION_BATCHES)
     .map((b) => ({
       x: tf.tensor4d(b.x, [b.size, ctx.train.height, ctx.train.width, ctx.train.channels]),
       y: tf.tidy(() => tf.oneHot(tf.tensor1d(b.y, "int32"), ctx.train.numClasses)) as tf.Tensor2D,
@@ -267,6 +269,7 @@ export async function runPruneHalf(
       accuracy: evaluateGraph(current.graph, current.weights, ctx.test).accuracy,
       extra: {
         criterion,
+        criterionBatches: opts.criterionBatches ?? DEFAULT_CRITERION_BATCHES,
         allocation,
         ...(opts.minKeep === undefined ? {} : { minKeep: opts.minKeep }),
         lr: opts.lr ?? DEFAULT_PRUNE_FINETUNE_LR,

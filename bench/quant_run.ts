@@ -6,7 +6,7 @@
  * deno run -A bench/quant_run.ts --models resnet8 --modes prune-l1-half [--criterion l1]
  *   [--allocation uniform|global|global-macs] [--no-distill] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
  *   [--alpha 0.9] [--temperature 4] [--label-smoothing 0.1] [--stages 2] [--soft 0.5]
- *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512]
+ *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512] [--criterion-batches 16]
  *   [--qat-lr 2e-4] [--qat-weights minmax|mse] [--qat-alpha 0.5] [--qat-temperature 2]
  *   [--qat-flip | --no-qat-flip] [--qat-freeze-bn 0.8] [--qat-lsq | --no-qat-lsq] [--qat-seed 0]
  *   [--test-limit N] [--train-limit N] [--json FILE]
@@ -47,6 +47,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
       fade: { type: "string" },
       "min-keep": { type: "string" },
       reconstruct: { type: "string" },
+      "criterion-batches": { type: "string" },
       ...QAT_FLAGS,
       "test-limit": { type: "string" },
       "train-limit": { type: "string" },
@@ -74,6 +75,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
   const soft = num("soft", values.soft), fade = num("fade", values.fade);
   const stages = num("stages", values.stages), minKeep = num("min-keep", values["min-keep"]);
   const reconstruct = num("reconstruct", values.reconstruct);
+  const criterionBatches = num("criterion-batches", values["criterion-batches"]);
   const prune: PruneBenchOptions = {
     ...(values.criterion ? { criterion: values.criterion } : {}),
     ...(allocation ? { allocation } : {}),
@@ -88,6 +90,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
     ...(fade ? { fade } : {}),
     ...(minKeep ? { minKeep } : {}),
     ...(reconstruct ? { reconstruct } : {}),
+    ...(criterionBatches ? { criterionBatches } : {}),
   };
   const testLimit = num("test-limit", values["test-limit"]);
   const trainLimit = num("train-limit", values["train-limit"]);
