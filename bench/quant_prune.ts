@@ -93,6 +93,8 @@ export interface PruneBenchOptions {
   readonly fade?: number;
   /** Minimum kept fraction per group under global allocation. @default allocate.ts default */
   readonly minKeep?: number;
+  /** Group ids kept whole under uniform allocation (e.g. the first layer's). @default none */
+  readonly keepWhole?: readonly string[];
   /** Batches of 64 that data-driven criteria score on. @default {@linkcode DEFAULT_CRITERION_BATCHES} */
   readonly criterionBatches?: number;
   /**
@@ -218,6 +220,7 @@ export async function runPruneHalf(
         allocation,
         data,
         ...(opts.minKeep === undefined ? {} : { minKeep: opts.minKeep }),
+        ...(opts.keepWhole === undefined ? {} : { keepWhole: opts.keepWhole }),
       });
       widths = pruned.widths;
       const n = ctx.train.n, start = Math.floor((s - 1) * n / stages);
@@ -270,6 +273,7 @@ export async function runPruneHalf(
       extra: {
         criterion,
         criterionBatches: opts.criterionBatches ?? DEFAULT_CRITERION_BATCHES,
+        ...(opts.keepWhole === undefined ? {} : { keepWhole: opts.keepWhole }),
         allocation,
         ...(opts.minKeep === undefined ? {} : { minKeep: opts.minKeep }),
         lr: opts.lr ?? DEFAULT_PRUNE_FINETUNE_LR,

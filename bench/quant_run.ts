@@ -7,6 +7,7 @@
  *   [--allocation uniform|global|global-macs] [--no-distill] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
  *   [--alpha 0.9] [--temperature 4] [--label-smoothing 0.1] [--stages 2] [--soft 0.5]
  *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512] [--criterion-batches 16]
+ *   [--keep-whole conv1,block1_pw]
  *   [--qat-lr 2e-4] [--qat-weights minmax|mse] [--qat-alpha 0.5] [--qat-temperature 2]
  *   [--qat-flip | --no-qat-flip] [--qat-freeze-bn 0.8] [--qat-lsq | --no-qat-lsq] [--qat-seed 0]
  *   [--test-limit N] [--train-limit N] [--json FILE]
@@ -48,6 +49,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
       "min-keep": { type: "string" },
       reconstruct: { type: "string" },
       "criterion-batches": { type: "string" },
+      "keep-whole": { type: "string" },
       ...QAT_FLAGS,
       "test-limit": { type: "string" },
       "train-limit": { type: "string" },
@@ -91,6 +93,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
     ...(minKeep ? { minKeep } : {}),
     ...(reconstruct ? { reconstruct } : {}),
     ...(criterionBatches ? { criterionBatches } : {}),
+    ...(values["keep-whole"] ? { keepWhole: values["keep-whole"].split(",") } : {}),
   };
   const testLimit = num("test-limit", values["test-limit"]);
   const trainLimit = num("train-limit", values["train-limit"]);

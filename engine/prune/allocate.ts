@@ -34,22 +34,44 @@ export function widthsAt(
 
 type Masks = Record<string, Float32Array>;
 
-/** Largest common keep-fraction whose MACs are within `target` (30 bisection steps). */
+/**
+ * Largest common keep-fraction whose MACs are within `target` (30 bisection steps). Groups
+ * in `whole` keep every channel and the fraction applies to the others; throws when even
+ * one channel per other group does not fit.
+ */
 export function uniformWidths(
   graph: Graph,
   groups: readonly DependencyGroup[],
   scores: Readonly<Record<string, Float32Array>>,
   target: number,
+  whole: ReadonlySet<string> = new Set(),
 ): Record<string, number> {
+  for (const id of whole) {
+    if (!groups.some((g) => g.id === id)) {
+      throw new RangeError(`Cannot keep group "${id}" whole: no prunable group has that id`);
+    }
+  }
+  const at = (fraction: number): Record<string, number> => {
+    const w = widthsAt(groups, fraction);
+    for (const g of groups) if (whole.has(g.id)) w[g.id] = g.channels;
+    return w;
+  };
   const masksFor = (w: Record<string, number>): Masks =>
     Object.fromEntries(groups.map((g) => [g.id, topKMask(scores[g.id]!, w[g.id]!)]));
+  const macsAt = (fraction: number) => graphMacs(prunedGraph(graph, masksFor(at(fraction))));
+  if (whole.size > 0 && macsAt(0) > target) {
+    throw new RangeError(
+      `Cannot prune to ${target} MACs while keeping ${[...whole].join(", ")} whole: ` +
+        `one channel in every other group leaves ${macsAt(0)}`,
+    );
+  }
   let lo = 0, hi = 1;
   for (let i = 0; i < 30; i++) {
     const mid = (lo + hi) / 2;
-    if (graphMacs(prunedGraph(graph, masksFor(widthsAt(groups, mid)))) <= target) lo = mid;
+    if (macsAt(mid) <= target) lo = mid;
     else hi = mid;
   }
-  return widthsAt(groups, lo);
+  return at(lo);
 }
 
 /**

@@ -31,6 +31,8 @@ export interface PruneOptions {
   readonly allocation?: Allocation;
   /** Minimum kept fraction per group under global allocation. @default 0.25 */
   readonly minKeep?: number;
+  /** Group ids that keep every channel under uniform allocation. @default none */
+  readonly keepWhole?: readonly string[];
 }
 
 /** Result of {@linkcode pruneToRatio}. */
@@ -100,6 +102,9 @@ export function pruneToRatio(graph: Graph, weights: Weights, opts: PruneOptions)
   const before = graphMacs(graph);
   let widths: Record<string, number>;
   const global = opts.allocation === "global" || opts.allocation === "global-macs";
+  if (global && (opts.keepWhole?.length ?? 0) > 0) {
+    throw new TypeError("Cannot keep groups whole under global allocation: use minKeep");
+  }
   if (opts.macsRatio !== undefined && global) {
     checkRatio(opts.macsRatio);
     const masks = globalMasks(
@@ -124,7 +129,8 @@ export function pruneToRatio(graph: Graph, weights: Weights, opts: PruneOptions)
     }
   } else {
     checkRatio(opts.macsRatio!);
-    widths = uniformWidths(graph, groups, scores, opts.macsRatio! * before);
+    const whole = new Set(opts.keepWhole ?? []);
+    widths = uniformWidths(graph, groups, scores, opts.macsRatio! * before, whole);
   }
   const masks = masksFor(widths);
   return { masks, widths, scores, macs: { before, after: graphMacs(prunedGraph(graph, masks)) } };

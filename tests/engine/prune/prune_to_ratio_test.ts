@@ -25,6 +25,35 @@ Deno.test("pruneToRatio() with l1 halves resnet8's MACs and keeps the highest-L1
   disposeWeights(small.weights);
 });
 
+Deno.test("pruneToRatio() keeps listed groups whole and prunes the others harder", () => {
+  const plain = pruneToRatio(graph, weights, { criterion: "l1", macsRatio: 0.5 });
+  const r = pruneToRatio(graph, weights, { criterion: "l1", macsRatio: 0.5, keepWhole: ["conv1"] });
+  assert.equal(r.widths.conv1, 16);
+  assert.ok(plain.widths.conv1! < 16, "the plain run already keeps conv1 whole: vacuous");
+  assert.ok(r.macs.after <= 0.5 * r.macs.before);
+  const others = Object.keys(r.widths).filter((id) => id !== "conv1");
+  assert.ok(others.every((id) => r.widths[id]! <= plain.widths[id]!));
+  assert.ok(others.some((id) => r.widths[id]! < plain.widths[id]!));
+  assert.throws(
+    () => pruneToRatio(graph, weights, { criterion: "l1", macsRatio: 0.5, keepWhole: ["nope"] }),
+    /"nope"/,
+  );
+  assert.throws(
+    () => pruneToRatio(graph, weights, { criterion: "l1", macsRatio: 0.02, keepWhole: ["conv1"] }),
+    /whole/,
+  );
+  assert.throws(
+    () =>
+      pruneToRatio(graph, weights, {
+        criterion: "l1",
+        macsRatio: 0.5,
+        allocation: "global",
+        keepWhole: ["conv1"],
+      }),
+    /minKeep/,
+  );
+});
+
 Deno.test("pruneToRatio() keeps the given widths per group", () => {
   const r = pruneToRatio(graph, weights, { criterion: "bn-gamma", widths: { conv1: 4 } });
   assert.equal(r.masks.conv1!.reduce((a, b) => a + b, 0), 4);
