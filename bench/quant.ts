@@ -93,7 +93,7 @@ export interface QuantBenchOptions {
   readonly qatLr?: number;
   /** QAT recipe, field by field over {@linkcode DEFAULT_QAT_RECIPE}. */
   readonly qat?: QatRecipe;
-  /** Fine-tuning peak learning rate after pruning or merging. @default 3e-3 */
+  /** Fine-tuning peak learning rate after pruning or merging. @default 5e-3 (DEFAULT_PRUNE_FINETUNE_LR) */
   readonly finetuneLr?: number;
   /** Pruning criterion, allocation, distillation and RED bandwidth (see quant_prune.ts). */
   readonly prune?: PruneBenchOptions;
