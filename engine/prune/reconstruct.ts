@@ -7,9 +7,9 @@
  * errors of earlier layers are compensated too. Forward passes and small linear solves
  * only: no gradient.
  *
- * Refitted: 1x1 convolutions and dense layers with a linear activation whose input lost
- * channels (the pointwise layers of a MobileNet, the classifier). Other layers (3x3
- * convolutions, fused activations) are left as they are. The fit has an intercept: it goes
+ * Refitted: 1x1 stride-1 convolutions and dense layers with a linear activation whose input
+ * lost channels (the pointwise layers of a MobileNet, the classifier). Other layers (3x3 or
+ * strided convolutions, fused activations) are left as they are. The fit has an intercept: it goes
  * to the bias when the layer has one, else into the batch norm that follows, which is
  * rewritten for the statistics of the refitted output (see `restandardize`); with neither,
  * the fit has none.
@@ -61,14 +61,18 @@ export interface ReconstructedLayer {
 type Net = { readonly graph: Graph; readonly weights: Weights };
 
 /**
- * Layers to refit: 1x1 convs and dense layers with a linear activation whose input lost
- * channels under `kept` (the positions each node of the full graph keeps).
+ * Layers to refit: 1x1 stride-1 convs and dense layers with a linear activation whose input
+ * lost channels under `kept` (the positions each node of the full graph keeps).
  */
 export function reconstructibleLayers(full: Graph, kept: KeptPositions): GraphNode[] {
   return full.nodes.filter((n) => {
     if (n.op !== "conv2d" && n.op !== "dense") return false;
     if (n.activation !== "linear") return false;
-    if (n.op === "conv2d" && (n.kernel[0] !== 1 || n.kernel[1] !== 1)) return false;
+    if (n.op === "conv2d") {
+      // A 1x1 stride-1 convolution maps each input position to the same output position.
+      if (n.kernel[0] !== 1 || n.kernel[1] !== 1) return false;
+      if (n.strides[0] !== 1 || n.strides[1] !== 1) return false;
+    }
     const src = full.nodes.find((m) => m.name === n.inputs[0])!;
     return kept.get(src.name)!.length < src.outShape.at(-1)!;
   });

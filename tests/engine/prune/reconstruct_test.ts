@@ -159,6 +159,26 @@ Deno.test("reconstructPruned() brings a randomly pruned network closer to the un
   for (const w of [full.weights, plain.weights, refit.weights]) disposeWeights(w);
 });
 
+Deno.test("reconstructPruned() leaves 3x3 and strided convolutions of resnet8 alone", () => {
+  const model = buildZooModel("resnet8", { seed: 2 });
+  const graph = graphFromLayersModel(model);
+  const weights = weightsFromLayersModel(model, graph);
+  model.dispose();
+  const masks = randomMasks(dependencyGroups(graph), { seed: 3, keep: 0.5 });
+  const small = surgery(graph, weights, masks);
+  const fits = reconstructPruned(
+    { graph, weights },
+    small,
+    masks,
+    syntheticDataset({ n: 16, seed: 1 }),
+  );
+  // The 1x1 projections have stride 2; only the classifier maps inputs one to one.
+  assert.deepEqual(fits.map((f) => f.layer), ["logits"]);
+  assert.ok(fits[0]!.errorAfter < fits[0]!.errorBefore);
+  disposeWeights(weights);
+  disposeWeights(small.weights);
+});
+
 Deno.test("reconstructPruned() rejects bad options by name", () => {
   const full = mobilenet(1);
   const masks = randomMasks(dependencyGroups(full.graph), { seed: 1, keep: 0.5 });
