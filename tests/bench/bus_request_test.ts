@@ -1,22 +1,35 @@
 import assert from "node:assert/strict";
-import { connectNatsBus } from "../../actors/bus/nats.ts";
+import { connectNatsBus, type NatsBus } from "../../actors/bus/nats.ts";
 import { startNatsServer } from "../../actors/nats_server.ts";
 import { benchRequest, REQUEST_PEER, serveSmallPulls } from "../../bench/bus_request.ts";
 import { assertBenchRecord } from "../../bench/record.ts";
 import { openRawFloor } from "../../bench/bus_floor.ts";
 
-Deno.test("benchRequest() times our round trips and the stock client's in alternation", async () => {
+/** A server with a requester and a responder serving small pulls on "t.pull". */
+async function withSite(
+  fn: (site: { url: string; requester: NatsBus }) => Promise<void>,
+): Promise<void> {
   const server = await startNatsServer();
   const requester = await connectNatsBus({ servers: server.url });
   const responder = await connectNatsBus({ servers: server.url });
   try {
     serveSmallPulls(responder, "t.pull");
     await responder.flush();
+    await fn({ url: server.url, requester });
+  } finally {
+    await requester.close();
+    await responder.close();
+    await server.stop();
+  }
+}
+
+Deno.test("benchRequest() times our round trips and the stock client's in alternation", () =>
+  withSite(async ({ url, requester }) => {
     const lines: string[] = [];
     const r = await benchRequest({
       requester,
       subject: "t.pull",
-      url: server.url,
+      url,
       withPeer: true,
       extra: { transport: "deno-tcp" },
       timing: { warmup: 2, reps: 20, budgetMs: 5000 },
@@ -34,12 +47,7 @@ Deno.test("benchRequest() times our round trips and the stock client's in altern
     assert.ok(typeof r.rawFloorMedianUs === "number" && r.rawFloorMedianUs > 0);
     assert.ok(Number(r.rawFloorMinUs) <= Number(r.rawFloorMedianUs));
     assert.deepEqual(lines, []);
-  } finally {
-    await requester.close();
-    await responder.close();
-    await server.stop();
-  }
-});
+  }));
 
 Deno.test("openRawFloor() round-trips a request through nats-server with bare sockets", async () => {
   const server = await startNatsServer();
@@ -55,13 +63,8 @@ Deno.test("openRawFloor() round-trips a request through nats-server with bare so
   }
 });
 
-Deno.test("benchRequest() records our figures without a peer when the peer cannot connect", async () => {
-  const server = await startNatsServer();
-  const requester = await connectNatsBus({ servers: server.url });
-  const responder = await connectNatsBus({ servers: server.url });
-  try {
-    serveSmallPulls(responder, "t.pull");
-    await responder.flush();
+Deno.test("benchRequest() records our figures without a peer when the peer cannot connect", () =>
+  withSite(async ({ requester }) => {
     const lines: string[] = [];
     const r = await benchRequest({
       requester,
@@ -78,9 +81,4 @@ Deno.test("benchRequest() records our figures without a peer when the peer canno
     assert.equal(r.peerTransport, undefined);
     assert.equal(r.rawFloorSamples, undefined);
     assert.equal(lines.length, 2, "the peer's and the floor's failures are logged once each");
-  } finally {
-    await requester.close();
-    await responder.close();
-    await server.stop();
-  }
-});
+  }));
