@@ -19,13 +19,14 @@
  * @module
  */
 import { tf } from "../backend.ts";
-import { batches } from "../data/batches.ts";
 import type { Dataset } from "../data/dataset.ts";
-import { forward } from "../exec/forward.ts";
-import { weightOf, type Weights } from "../exec/weights.ts";
+import { weightOf } from "../exec/weights.ts";
 import type { Graph, GraphNode } from "../models/ir.ts";
 import type { GroupMasks } from "./masks.ts";
 import { type KeptPositions, keptPositions } from "./surgery.ts";
+import { ridgeSolve } from "./_least_squares.ts";
+import { eachBatch, type Loop, type Net, outputOf } from "./_capture.ts";
+import { restandardize } from "./_bn_restandardize.ts";
 
 /** Default number of examples the fits use. @default 512 */
 export const DEFAULT_RECONSTRUCT_EXAMPLES = 512;
@@ -58,8 +59,6 @@ export interface ReconstructedLayer {
   readonly errorAfter: number;
 }
 
-type Net = { readonly graph: Graph; readonly weights: Weights };
-
 /**
  * Layers to refit: 1x1 stride-1 convs and dense layers with a linear activation whose input
  * lost channels under `kept` (the positions each node of the full graph keeps).
@@ -82,52 +81,6 @@ export function reconstructibleLayers(full: Graph, kept: KeptPositions): GraphNo
 function followingBatchNorm(graph: Graph, layer: string): string | undefined {
   const users = graph.nodes.filter((n) => n.inputs.includes(layer));
   return users.length === 1 && users[0]!.op === "batchnorm" ? users[0]!.name : undefined;
-}
-
-/** Runs `net` on `x` and returns the output of node `name` (the caller disposes it). */
-function outputOf(net: Net, x: tf.Tensor4D, name: string): tf.Tensor {
-  let got: tf.Tensor | undefined;
-  const out = forward(net.graph, net.weights, x, {
-    hooks: {
-      output: (node, y) => {
-        if (node.name === name) got = tf.keep(y.clone());
-        return y;
-      },
-    },
-  });
-  out.dispose();
-  if (!got) throw new RangeError(`Cannot capture node "${name}" of graph "${net.graph.name}"`);
-  return got;
-}
-
-/** Solves the symmetric positive definite `a · w = b` (a: n×n, b: n×m) by Cholesky. */
-export function solveSpd(a: Float64Array, b: Float64Array, n: number, m: number): Float64Array {
-  const l = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
-      if (i === j) {
-        if (!(s > 0)) throw new RangeError(`Cannot solve: matrix not positive definite at ${i}`);
-        l[i * n + i] = Math.sqrt(s);
-      } else l[i * n + j] = s / l[j * n + j]!;
-    }
-  }
-  const w = new Float64Array(n * m);
-  const y = new Float64Array(n);
-  for (let c = 0; c < m; c++) {
-    for (let i = 0; i < n; i++) {
-      let s = b[i * m + c]!;
-      for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
-      y[i] = s / l[i * n + i]!;
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      let s = y[i]!;
-      for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * w[k * m + c]!;
-      w[i * m + c] = s / l[i * n + i]!;
-    }
-  }
-  return w;
 }
 
 /**
@@ -182,25 +135,6 @@ export function reconstructPruned(
   return reconstructibleLayers(full.graph, kept).map((node) =>
     refit(full, small, node, kept.get(node.name)!, data, o)
   );
-}
-
-type Loop = { readonly limit: number; readonly batchSize: number; readonly seed: number };
-
-/** Calls `fn` with each batch of the first `o.limit` examples of a seeded shuffle. */
-function eachBatch(data: Dataset, o: Loop, fn: (x: tf.Tensor4D) => void): void {
-  let used = 0;
-  for (const b of batches(data, { batchSize: o.batchSize, seed: o.seed })) {
-    if (used >= o.limit) break;
-    const size = Math.min(b.size, o.limit - used);
-    used += size;
-    const values = b.x.subarray(0, size * data.height * data.width * data.channels);
-    const x = tf.tensor4d(values, [size, data.height, data.width, data.channels]);
-    try {
-      fn(x);
-    } finally {
-      x.dispose();
-    }
-  }
 }
 
 /** The normal equations of one layer's fit, summed over the examples. */
@@ -303,102 +237,4 @@ function refit(
     errorBefore,
     errorAfter: relativeError(full, small, at, keptOut, data, o),
   };
-}
-
-/**
- * Rewrites the batch norm `bn` after a refitted layer so that it computes what the fit
- * meant under the statistics the refitted output really has. The fit means
- * `z = γ (ŷ + b - μ) / s + β` (`s = √(σ² + ε)`, the old statistics); the new output `ŷ` has
- * mean `m` and variance `v` over the examples. With those as moving statistics, `γ' = γ s'/s`
- * (`s' = √(v + ε)`) and `β' = β + γ (b - μ + m) / s` give `z` exactly in inference, and in
- * training too, where the batch statistics are close to `m` and `v`: a batch norm that
- * re-standardised the fitted output by itself would scale it by `s / s'` instead (a fit
- * shrinks the variance of what it predicts), and the layers after it would see inputs
- * larger than the ones they were fitted on.
- */
-function restandardize(
-  small: Net,
-  layer: string,
-  bn: string,
-  b: Float32Array,
-  data: Dataset,
-  o: Loop,
-): void {
-  const node = small.graph.nodes.find((n) => n.name === bn)!;
-  const eps = node.op === "batchnorm" ? node.epsilon : 1e-3;
-  const c = b.length;
-  const sum = new Float64Array(c), sq = new Float64Array(c);
-  let rows = 0;
-  eachBatch(data, o, (x) => {
-    const y = outputOf(small, x, layer);
-    const [s1, s2] = tf.tidy(() => {
-      const flat = tf.reshape(y, [-1, c]);
-      return [tf.sum(flat, 0).dataSync(), tf.sum(tf.square(flat), 0).dataSync()];
-    });
-    rows += y.size / c;
-    y.dispose();
-    for (let i = 0; i < c; i++) {
-      sum[i]! += s1[i]!;
-      sq[i]! += s2[i]!;
-    }
-  });
-  const t = small.weights[bn]!;
-  if (!t.gamma) {
-    // No scale to absorb the new variance: fold the intercept into the mean only.
-    const mv = weightOf(small.weights, bn, "movingMean");
-    tf.tidy(() => mv.assign(tf.sub(mv, tf.tensor(b, mv.shape))));
-    return;
-  }
-  const read = (v: tf.Variable | undefined, fill: number) =>
-    v ? (v.dataSync() as Float32Array) : new Float32Array(c).fill(fill);
-  const gamma = read(t.gamma, 1), beta = read(t.beta, 0);
-  const mu = read(t.movingMean, 0), sigma2 = read(t.movingVariance, 1);
-  const mean = new Float32Array(c), variance = new Float32Array(c);
-  const g2 = new Float32Array(c), b2 = new Float32Array(c);
-  for (let i = 0; i < c; i++) {
-    const m = sum[i]! / (rows || 1);
-    const v = Math.max(0, sq[i]! / (rows || 1) - m * m);
-    const s = Math.sqrt(sigma2[i]! + eps), s2 = Math.sqrt(v + eps);
-    mean[i] = m;
-    variance[i] = v;
-    g2[i] = gamma[i]! * s2 / s;
-    b2[i] = beta[i]! + gamma[i]! * (b[i]! - mu[i]! + m) / s;
-  }
-  const set = (v: tf.Variable | undefined, values: Float32Array) => {
-    if (v) tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
-  };
-  set(t.movingMean, mean);
-  set(t.movingVariance, variance);
-  set(t.gamma, g2);
-  set(t.beta, b2);
-}
-
-/** Smallest relative ridge tried, and the largest the jitter may grow to. */
-const MIN_RIDGE = 1e-8, MAX_RIDGE = 1e-1;
-
-/**
- * Solves `(XᵀX + r·mean(diag)·I) w = Xᵀy` with `r = max(ridge, MIN_RIDGE)` on the first
- * `cin` rows (the inputs; dead inputs make XᵀX singular) and `MIN_RIDGE` on the intercept;
- * when rounding leaves the matrix indefinite, `r` grows tenfold until it is not.
- */
-function ridgeSolve(
-  xtx: Float64Array,
-  xty: Float64Array,
-  n: number,
-  m: number,
-  cin: number,
-  ridge: number,
-): Float64Array {
-  let diag = 0;
-  for (let i = 0; i < cin; i++) diag += xtx[i * n + i]!;
-  const scale = diag / cin || 1;
-  for (let r = Math.max(ridge, MIN_RIDGE);; r *= 10) {
-    const a = xtx.slice();
-    for (let i = 0; i < n; i++) a[i * n + i]! += (i < cin ? r : MIN_RIDGE) * scale;
-    try {
-      return solveSpd(a, xty, n, m);
-    } catch (err) {
-      if (r * 10 > MAX_RIDGE) throw err;
-    }
-  }
 }

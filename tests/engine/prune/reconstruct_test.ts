@@ -13,11 +13,8 @@ import { buildZooModel } from "../../../engine/models/zoo.ts";
 import { dependencyGroups } from "../../../engine/prune/channels.ts";
 import { randomMasks } from "../../../engine/prune/masks.ts";
 import { recalibrateBatchNorm } from "../../../engine/prune/bn_recalibrate.ts";
-import {
-  reconstructibleLayers,
-  reconstructPruned,
-  solveSpd,
-} from "../../../engine/prune/reconstruct.ts";
+import { reconstructibleLayers, reconstructPruned } from "../../../engine/prune/reconstruct.ts";
+import { solveSpd } from "../../../engine/prune/_least_squares.ts";
 import { keptPositions, surgery } from "../../../engine/prune/surgery.ts";
 
 await initBackend();
