@@ -8,6 +8,8 @@
  * @module
  */
 
+import { summarize } from "./stats.ts";
+
 const te = new TextEncoder();
 const CRLF = 0x0a;
 
@@ -140,5 +142,21 @@ export async function openRawFloor(
         } catch { /* already closed */ }
       }
     },
+  };
+}
+
+/**
+ * The floor's figures as recorded beside a case: `rawFloorMedian<unit>`, `rawFloorMin<unit>`
+ * (in the case's unit, `Us` or `Ms`) and `rawFloorSamples`.
+ */
+export function rawFloorFields(
+  samples: readonly number[],
+  unit: "Us" | "Ms",
+): Record<string, number> {
+  const s = summarize(samples);
+  return {
+    [`rawFloorMedian${unit}`]: s.median,
+    [`rawFloorMin${unit}`]: s.min,
+    rawFloorSamples: s.n,
   };
 }

@@ -23,7 +23,7 @@ import {
   PROTOCOL_VERSION,
   type WireTensor,
 } from "../actors/protocol.ts";
-import { openRawFloor, type RawFloor } from "./bus_floor.ts";
+import { openRawFloor, type RawFloor, rawFloorFields } from "./bus_floor.ts";
 import { type BenchRecord, makeRecord, type PeerMeasurement, type RecordKey } from "./record.ts";
 import { summarize } from "./stats.ts";
 import { measure } from "./timing.ts";
@@ -154,12 +154,6 @@ async function rawPushFloor(c: PushCase, bytes: number): Promise<RawFloor | null
   }
 }
 
-/** The raw floor's figures, recorded beside the case. */
-function rawFloorFigures(samples: number[]): Record<string, number> {
-  const s = summarize(samples);
-  return { rawFloorMedianMs: s.median, rawFloorMinMs: s.min, rawFloorSamples: s.n };
-}
-
 /**
  * Times one push case (wall time per push and client CPU per push, both with the peer's
  * figures when it ran) and returns its two records.
@@ -206,7 +200,7 @@ export async function benchPush(c: PushCase, tensor: WireTensor): Promise<BenchR
     ...c.extra,
     chunkBytes,
     chunks: splitTensors({ grad: sent }, chunkBytes).length,
-    ...(floorSamples.length > 0 ? rawFloorFigures(floorSamples) : {}),
+    ...(floorSamples.length > 0 ? rawFloorFields(floorSamples, "Ms") : {}),
   };
   // CPU per push of both client connections: steadier than wall time on a busy machine.
   const cpuKey = { ...c.key, metric: "client_cpu_ms", unit: "ms" };

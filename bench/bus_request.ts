@@ -20,7 +20,7 @@ import { type ParamPullMessage, PROTOCOL_VERSION } from "../actors/protocol.ts";
 import { type BenchRecord, errorRecord, makeRecord, type PeerMeasurement } from "./record.ts";
 import { summarize } from "./stats.ts";
 import { MIN_REPS } from "./timing.ts";
-import { openRawFloor, type RawFloor } from "./bus_floor.ts";
+import { openRawFloor, type RawFloor, rawFloorFields } from "./bus_floor.ts";
 
 /** Peer name recorded with the case. */
 export const REQUEST_PEER = "nats-core";
@@ -195,7 +195,7 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
     const extra = {
       ...c.extra,
       ...(ran ? { peerTransport: "node" } : {}),
-      ...(floorSamples.length > 0 ? rawFloorExtra(floorSamples) : {}),
+      ...(floorSamples.length > 0 ? rawFloorFields(floorSamples, "Us") : {}),
     };
     return makeRecord(key, summarize(samples), { peer: peerResult, extra });
   } catch (err) {
@@ -204,10 +204,4 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
     await (peer as StockPeer | null)?.close();
     for (const f of cleanups) f();
   }
-}
-
-/** The raw floor's figures, recorded beside the case. */
-function rawFloorExtra(samples: number[]): Record<string, number> {
-  const s = summarize(samples);
-  return { rawFloorMedianUs: s.median, rawFloorMinUs: s.min, rawFloorSamples: s.n };
 }
