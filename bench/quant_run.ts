@@ -4,7 +4,7 @@
  *
  * ```sh
  * deno run -A bench/quant_run.ts --models resnet8 --modes prune-l1-half [--criterion l1]
- *   [--allocation uniform|global|global-macs] [--no-distill] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
+ *   [--allocation uniform|global|global-macs|sensitivity] [--no-distill] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
  *   [--alpha 0.9] [--temperature 4] [--label-smoothing 0.1] [--stages 2] [--soft 0.5]
  *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512] [--criterion-batches 16]
  *   [--keep-whole conv1,block1_pw]
@@ -64,9 +64,12 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
     }
   }
   const allocation = values.allocation as PruneBenchOptions["allocation"] | undefined;
-  if (allocation !== undefined && !["uniform", "global", "global-macs"].includes(allocation)) {
+  if (
+    allocation !== undefined &&
+    !["uniform", "global", "global-macs", "sensitivity"].includes(allocation)
+  ) {
     throw new RangeError(
-      `Cannot allocate "${allocation}": expected uniform, global or global-macs`,
+      `Cannot allocate "${allocation}": expected uniform, global, global-macs or sensitivity`,
     );
   }
   const bandwidth = num("bandwidth", values.bandwidth), lr = num("lr", values.lr);

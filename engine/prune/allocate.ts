@@ -15,9 +15,10 @@ import { graphMacs, prunedGraph } from "./surgery.ts";
  * How channels are allocated across groups: `uniform` (one keep-fraction), `global` (one
  * ranking of scores normalised per group), `global-macs` (the same ranking divided by the
  * MACs one channel of the group costs, normalised by the mean over groups: a channel that
- * costs many MACs for its importance goes first).
+ * costs many MACs for its importance goes first), `sensitivity` (greedy steps that raise
+ * the measured loss least per MAC saved; needs data, see `allocate_sensitivity.ts`).
  */
-export type Allocation = "uniform" | "global" | "global-macs";
+export type Allocation = "uniform" | "global" | "global-macs" | "sensitivity";
 
 /** Default minimum fraction of channels a group keeps under global allocation. @default 0.25 */
 export const DEFAULT_MIN_KEEP = 0.25;

@@ -9,6 +9,7 @@
 import type { Weights } from "../exec/weights.ts";
 import type { Graph } from "../models/ir.ts";
 import { type Allocation, DEFAULT_MIN_KEEP, globalMasks, uniformWidths } from "./allocate.ts";
+import { sensitivityWidths } from "./allocate_sensitivity.ts";
 import { analyzeChannels } from "./channels.ts";
 import { criterionByName } from "./criteria/mod.ts";
 import type { LabeledBatch, PruningCriterion } from "./criteria/types.ts";
@@ -29,7 +30,9 @@ export interface PruneOptions {
   readonly steps?: number;
   /** How `macsRatio` is split across groups. @default "uniform" */
   readonly allocation?: Allocation;
-  /** Minimum kept fraction per group under global allocation. @default 0.25 */
+  /** Share of a group's channels per greedy step under sensitivity allocation. @default 1/16 */
+  readonly sensitivityStep?: number;
+  /** Minimum kept fraction per group under global and sensitivity allocation. @default 0.25 */
   readonly minKeep?: number;
   /** Group ids that keep every channel under uniform allocation. @default none */
   readonly keepWhole?: readonly string[];
@@ -102,8 +105,14 @@ export function pruneToRatio(graph: Graph, weights: Weights, opts: PruneOptions)
   const before = graphMacs(graph);
   let widths: Record<string, number>;
   const global = opts.allocation === "global" || opts.allocation === "global-macs";
-  if (global && (opts.keepWhole?.length ?? 0) > 0) {
-    throw new TypeError("Cannot keep groups whole under global allocation: use minKeep");
+  const sensitivity = opts.allocation === "sensitivity";
+  if ((global || sensitivity) && (opts.keepWhole?.length ?? 0) > 0) {
+    throw new TypeError(
+      `Cannot keep groups whole under ${opts.allocation} allocation: use minKeep`,
+    );
+  }
+  if (sensitivity && opts.macsRatio !== undefined && !(opts.data?.length)) {
+    throw new RangeError("Cannot allocate by sensitivity: it needs data");
   }
   if (opts.macsRatio !== undefined && global) {
     checkRatio(opts.macsRatio);
@@ -127,6 +136,20 @@ export function pruneToRatio(graph: Graph, weights: Weights, opts: PruneOptions)
         throw new RangeError(`Cannot set width of group "${id}"`);
       }
     }
+  } else if (sensitivity) {
+    checkRatio(opts.macsRatio!);
+    widths = sensitivityWidths(
+      graph,
+      weights,
+      groups,
+      scores,
+      opts.macsRatio! * before,
+      opts.data!,
+      {
+        ...(opts.sensitivityStep === undefined ? {} : { step: opts.sensitivityStep }),
+        ...(opts.minKeep === undefined ? {} : { minKeep: opts.minKeep }),
+      },
+    );
   } else {
     checkRatio(opts.macsRatio!);
     const whole = new Set(opts.keepWhole ?? []);

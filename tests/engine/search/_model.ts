@@ -13,6 +13,7 @@ export function tinyTrainedModelDir(): Promise<string> {
     const model = buildZooModel("cnn-s", { seed: 1 });
     await trainModel(model, train, { epochs: 1, seed: 1 });
     const out = await Deno.makeTempDir({ prefix: "tailor-test-model-" });
+    globalThis.addEventListener("unload", () => Deno.removeSync(out, { recursive: true }));
     await saveLayersModel(model, out);
     model.dispose();
     return out;
