@@ -44,6 +44,19 @@ function noDropout(graph: Graph): ExecSettings {
  * Widths per group from greedy loss-per-MAC steps (see the module doc). Channels within a
  * group go in score order, as `topKMask` keeps them. Throws when `minKeep` stops it above
  * the target, or when there is no data.
+ *
+ * @example
+ * ```ts ignore
+ * import { pruneToRatio } from "./prune_to_ratio.ts";
+ * // Through pruneToRatio: L1 order inside each group, sensitivity across groups.
+ * const r = pruneToRatio(graph, weights, {
+ *   criterion: "l1",
+ *   macsRatio: 0.5,
+ *   allocation: "sensitivity",
+ *   data: [{ x, y }],
+ * });
+ * console.log(r.widths);
+ * ```
  */
 export function sensitivityWidths(
   graph: Graph,

@@ -14,6 +14,11 @@ export {
   widthsAt,
 } from "./allocate.ts";
 export {
+  DEFAULT_SENSITIVITY_STEP,
+  type SensitivityOptions,
+  sensitivityWidths,
+} from "./allocate_sensitivity.ts";
+export {
   DEFAULT_RECALIBRATION_EXAMPLES,
   recalibrateBatchNorm,
   type RecalibrateOptions,
