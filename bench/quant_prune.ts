@@ -117,7 +117,10 @@ export interface PruneBenchOptions {
   readonly reconstruct?: number;
   /**
    * Training images on which the batch norms' statistics are re-estimated once more after
-   * the fine-tune (its moving averages lag the last steps); 0 or absent: none.
+   * the fine-tune (its moving averages lag the last steps); 0 or absent: none. Measured at
+   * half the MACs with 4096 images (2026-11-29): +0.02 points on mobilenet-tiny (Taylor),
+   * +0.01 on resnet8 (L1): the cosine schedule leaves the moving averages current. Off by
+   * default.
    */
   readonly finalRecalibration?: number;
 }
