@@ -123,6 +123,8 @@ export interface PruneBenchOptions {
    * default.
    */
   readonly finalRecalibration?: number;
+  /** Shuffle, flip and dropout seed of the fine-tune. @default 0 (finetune.ts default) */
+  readonly finetuneSeed?: number;
 }
 
 /** Accuracy of a mode, and what to record beside it. */
@@ -168,6 +170,7 @@ async function recover(
     ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
     lr: opts.lr ?? DEFAULT_PRUNE_FINETUNE_LR,
     flip: true,
+    ...(opts.finetuneSeed === undefined ? {} : { seed: opts.finetuneSeed }),
     ...(opts.labelSmoothing === undefined ? {} : { labelSmoothing: opts.labelSmoothing }),
     settings: ctx.settings,
     ...(distill ? { teacher } : {}),
@@ -184,6 +187,7 @@ async function recover(
   return {
     ...final,
     finalRecalibrationImages: opts.finalRecalibration ?? 0,
+    finetuneSeed: opts.finetuneSeed ?? 0,
     accuracyAfterRecalibration: 100 * recalibrated,
     recalibrationImages: RECALIBRATION_IMAGES,
     finetuneEpochs: epochs,

@@ -6,7 +6,7 @@
  * deno run -A bench/quant_run.ts --models resnet8 --modes prune-l1-half [--criterion l1]
  *   [--allocation uniform|global|global-macs|sensitivity] [--no-distill] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
  *   [--alpha 0.9] [--temperature 4] [--label-smoothing 0.1] [--stages 2] [--soft 0.5]
- *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512] [--final-recalibration 4096] [--criterion-batches 16]
+ *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512] [--final-recalibration 4096] [--finetune-seed 1] [--criterion-batches 16]
  *   [--keep-whole conv1,block1_pw]
  *   [--qat-lr 2e-4] [--qat-weights minmax|mse] [--qat-alpha 0.5] [--qat-temperature 2]
  *   [--qat-flip | --no-qat-flip] [--qat-freeze-bn 0.8] [--qat-lsq | --no-qat-lsq] [--qat-seed 0]
@@ -49,6 +49,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
       "min-keep": { type: "string" },
       reconstruct: { type: "string" },
       "final-recalibration": { type: "string" },
+      "finetune-seed": { type: "string" },
       "criterion-batches": { type: "string" },
       "keep-whole": { type: "string" },
       ...QAT_FLAGS,
@@ -82,6 +83,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
   const stages = num("stages", values.stages), minKeep = num("min-keep", values["min-keep"]);
   const reconstruct = num("reconstruct", values.reconstruct);
   const finalRecalibration = num("final-recalibration", values["final-recalibration"]);
+  const finetuneSeed = num("finetune-seed", values["finetune-seed"]);
   const criterionBatches = num("criterion-batches", values["criterion-batches"]);
   const prune: PruneBenchOptions = {
     ...(values.criterion ? { criterion: values.criterion } : {}),
@@ -98,6 +100,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
     ...(minKeep ? { minKeep } : {}),
     ...(reconstruct ? { reconstruct } : {}),
     ...(finalRecalibration ? { finalRecalibration } : {}),
+    ...(finetuneSeed === undefined ? {} : { finetuneSeed }),
     ...(criterionBatches ? { criterionBatches } : {}),
     ...(values["keep-whole"] ? { keepWhole: values["keep-whole"].split(",") } : {}),
   };
