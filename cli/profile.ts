@@ -33,6 +33,7 @@ import { DEFAULT_PROFILE_SEED, runLocalProfile } from "../engine/profile/local_r
 import { DEFAULT_NETWORK_BURST } from "../engine/profile/measure_networks.ts";
 import { DEFAULT_REPS, DEFAULT_WARMUP } from "../engine/profile/measure_wasm.ts";
 import { DEFAULT_PROFILE_WIDTHS } from "../engine/profile/profiler.ts";
+import { PROFILE_NAME_SYNTAX } from "../engine/profile/validate.ts";
 import { ProfileUsageError, runImport } from "./profile_import.ts";
 
 const USAGE = "usage: deno task profile --model M [--model M2 ...] --out FILE [--reps N] " +
@@ -118,6 +119,13 @@ async function runMeasure(args: readonly string[]): Promise<string> {
     );
   }
   const name = v.out.split(/[\/\\]/).at(-1)!.replace(/\.json$/, "");
+  if (!PROFILE_NAME_SYNTAX.test(name)) {
+    // Checked before measuring: the profile would be rejected only after the whole run.
+    throw new ProfileUsageError(
+      `--out names the profile: its file name without .json must match ` +
+        `[a-z0-9][a-z0-9-]*, got "${name}"; ${USAGE}`,
+    );
+  }
   await initBackend();
   const models = [];
   for (const m of v.model) models.push({ name: m, graph: await loadGraph(m) });

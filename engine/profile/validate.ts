@@ -31,7 +31,9 @@ import {
 } from "./types.ts";
 import { checkAnalytic, checkEnergy, checkMeasured, checkSupported } from "./validate_tables.ts";
 
-const NAME_SYNTAX = /^[a-z0-9][a-z0-9-]*$/;
+/** What a profile's `name` must match (it names the profile file and `--profile NAME`). */
+export const PROFILE_NAME_SYNTAX = /^[a-z0-9][a-z0-9-]*$/;
+const NAME_SYNTAX = PROFILE_NAME_SYNTAX;
 const DATE_SYNTAX = /^(\d{4})-(\d{2})-(\d{2})$/;
 const NOTE_SYNTAX = new RegExp(`^[${PROVENANCE_TAGS.join("")}](?: |$)`);
 

@@ -111,6 +111,18 @@ Deno.test("profile without --out is a usage error (exit 2)", async () => {
   assert.match(err, /--model and --out are required/);
 });
 
+Deno.test("profile refuses an --out whose file name is not a profile name, before measuring", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = `${dir}/Local_Wasm.json`;
+  const { code, err } = await run(["--model", "cnn-s", "--out", out, "--reps", "2"]);
+  assert.equal(code, 2);
+  assert.match(err, /--out names the profile.*got "Local_Wasm"/);
+  // The profiler logs "profiling N shapes ..." when it starts measuring.
+  assert.doesNotMatch(err, /profiling/);
+  assert.equal(await exists(out), false);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("profile --seed must be a non-negative integer (exit 2)", async () => {
   const { code, err } = await run(["--model", "cnn-s", "--out", "x.json", "--seed", "1.5"]);
   assert.equal(code, 2);
