@@ -5,6 +5,7 @@
  * @module
  */
 import type { tf } from "../backend.ts";
+import type { Graph } from "../models/ir.ts";
 
 /** Keras' default batch-norm momentum (`moving = m·moving + (1 − m)·batch`). */
 export const DEFAULT_BN_MOMENTUM = 0.99;
@@ -53,4 +54,31 @@ export function execSettingsFromLayersModel(model: tf.LayersModel): ExecSettings
     }
   }
   return { bnMomentum, dropout };
+}
+
+/**
+ * Training-mode settings with every dropout layer of `graph` at rate 0 and Keras' default
+ * batch-norm momenta: batch statistics without random masks (recalibration, loss probes,
+ * and training loops given no settings).
+ *
+ * @example
+ * ```ts
+ * import { noDropoutSettings } from "./settings.ts";
+ * import type { Graph } from "../models/ir.ts";
+ * const graph: Graph = {
+ *   name: "g",
+ *   output: "drop",
+ *   nodes: [
+ *     { name: "in", op: "input", inputs: [], outShape: [4] },
+ *     { name: "drop", op: "dropout", inputs: ["in"], outShape: [4] },
+ *   ],
+ * };
+ * console.assert(noDropoutSettings(graph).dropout.drop!.rate === 0);
+ * ```
+ */
+export function noDropoutSettings(graph: Graph): ExecSettings {
+  const dropout = Object.fromEntries(
+    graph.nodes.filter((n) => n.op === "dropout").map((n) => [n.name, { rate: 0 }]),
+  );
+  return { bnMomentum: {}, dropout };
 }

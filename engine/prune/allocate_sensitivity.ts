@@ -12,7 +12,6 @@
  */
 import { tf } from "../backend.ts";
 import { forward } from "../exec/forward.ts";
-import type { ExecSettings } from "../exec/settings.ts";
 import type { Weights } from "../exec/weights.ts";
 import type { Graph } from "../models/ir.ts";
 import { DEFAULT_MIN_KEEP } from "./allocate.ts";
@@ -20,6 +19,7 @@ import type { DependencyGroup } from "./channels.ts";
 import type { LabeledBatch } from "./criteria/types.ts";
 import { maskHooks, topKMask } from "./masks.ts";
 import { graphMacs, prunedGraph } from "./surgery.ts";
+import { noDropoutSettings } from "../exec/settings.ts";
 
 /** Share of a group's channels one greedy step removes. @default 1/16 */
 export const DEFAULT_SENSITIVITY_STEP = 1 / 16;
@@ -30,14 +30,6 @@ export interface SensitivityOptions {
   readonly step?: number;
   /** Minimum kept fraction per group. @default 0.25 */
   readonly minKeep?: number;
-}
-
-/** Settings that run every dropout layer at rate 0 (batch norms still use batch stats). */
-function noDropout(graph: Graph): ExecSettings {
-  const dropout = Object.fromEntries(
-    graph.nodes.filter((n) => n.op === "dropout").map((n) => [n.name, { rate: 0 }]),
-  );
-  return { bnMomentum: {}, dropout };
 }
 
 /**
@@ -76,7 +68,7 @@ export function sensitivityWidths(
   if (!(minKeep > 0 && minKeep <= 1)) {
     throw new RangeError(`Cannot keep a fraction ${minKeep} of each group: expected (0, 1]`);
   }
-  const settings = noDropout(graph);
+  const settings = noDropoutSettings(graph);
   const macsOf = (w: Record<string, number>) =>
     graphMacs(prunedGraph(graph, masksOf(groups, scores, w)));
   const lossOf = (w: Record<string, number>): number => {

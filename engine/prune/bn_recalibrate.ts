@@ -10,9 +10,9 @@ import { tf } from "../backend.ts";
 import { batches } from "../data/batches.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type BnUpdate, forward } from "../exec/forward.ts";
-import type { ExecSettings } from "../exec/settings.ts";
 import { weightOf, type Weights } from "../exec/weights.ts";
 import type { Graph } from "../models/ir.ts";
+import { noDropoutSettings } from "../exec/settings.ts";
 
 /** Default number of examples used to re-estimate the statistics. @default 2048 */
 export const DEFAULT_RECALIBRATION_EXAMPLES = 2048;
@@ -68,12 +68,7 @@ export function recalibrateBatchNorm(
   }
   const bns = graph.nodes.filter((n) => n.op === "batchnorm").map((n) => n.name);
   if (bns.length === 0) return 0;
-  const settings: ExecSettings = {
-    bnMomentum: {},
-    dropout: Object.fromEntries(
-      graph.nodes.filter((n) => n.op === "dropout").map((n) => [n.name, { rate: 0 }]),
-    ),
-  };
+  const settings = noDropoutSettings(graph);
   const sums = new Map<string, { mean: Float64Array; sq: Float64Array; variance: Float64Array }>();
   let used = 0, count = 0;
   for (const b of batches(data, { batchSize, seed: opts.seed ?? 0 })) {

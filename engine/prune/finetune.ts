@@ -20,6 +20,7 @@ import { gatherBatch } from "../train/augment.ts";
 import { registerBatchNormGradient } from "../train/batchnorm_grad.ts";
 import { checkDistillWeights, distillationLoss, type DistillWeights } from "../train/distill.ts";
 import { learningRateAt } from "../train/schedule.ts";
+import { noDropoutSettings } from "../exec/settings.ts";
 
 /** Default peak learning rate of the fine-tune. @default 1e-3 */
 export const DEFAULT_FINETUNE_LR = 1e-3;
@@ -119,12 +120,7 @@ export async function fineTune(
   if (totalSteps <= 0) {
     throw new RangeError(`Cannot fine-tune on ${train.n} examples with batchSize ${batchSize}`);
   }
-  const settings = opts.settings ?? {
-    bnMomentum: {},
-    dropout: Object.fromEntries(
-      graph.nodes.filter((n) => n.op === "dropout").map((n) => [n.name, { rate: 0 }]),
-    ),
-  };
+  const settings = opts.settings ?? noDropoutSettings(graph);
   const schedule = {
     kind: "cosine",
     lr: opts.lr ?? DEFAULT_FINETUNE_LR,

@@ -38,6 +38,7 @@ import {
 } from "./_qat_quantizers.ts";
 import type { QParams } from "./qparams.ts";
 import type { WeightObserverKind } from "./calibrate.ts";
+import { noDropoutSettings } from "../exec/settings.ts";
 
 /** Default peak learning rate of QAT (Adam, cosine decay). @default 2e-4 */
 export const DEFAULT_QAT_LR = 2e-4;
@@ -101,13 +102,6 @@ export interface QatResult {
   readonly activations: Readonly<Record<string, QParams>>;
 }
 
-function defaultSettings(graph: Graph): ExecSettings {
-  const dropout = Object.fromEntries(
-    graph.nodes.filter((n) => n.op === "dropout").map((n) => [n.name, { rate: 0 }]),
-  );
-  return { bnMomentum: {}, dropout };
-}
-
 function positiveInt(what: string, v: number): void {
   if (!Number.isInteger(v) || v <= 0) {
     throw new RangeError(`Cannot fine-tune with ${what} ${v}: expected a positive integer`);
@@ -150,7 +144,7 @@ export async function qatFineTune(
     throw new RangeError(`Cannot fine-tune on ${train.n} examples with batchSize ${batchSize}`);
   }
   const schedule = { kind: "cosine", lr: opts.lr ?? DEFAULT_QAT_LR } as const;
-  const settings = opts.settings ?? defaultSettings(graph);
+  const settings = opts.settings ?? noDropoutSettings(graph);
   const masks = opts.masks ?? {};
   const wbits = new Map(
     graph.nodes.filter(isComputeNode).map((n) => [n.name, choiceOf(config, n.name).wbits]),

@@ -27,6 +27,7 @@ import {
   type StepReport,
   weightStep,
 } from "./dnas_step.ts";
+import { noDropoutSettings } from "../exec/settings.ts";
 
 /** An endless stream of shuffled batches of `ds` (a new order every epoch). */
 export function* endlessBatches(ds: Dataset, batchSize: number, seed: number): Generator<Batch> {
@@ -38,11 +39,7 @@ export function* endlessBatches(ds: Dataset, batchSize: number, seed: number): G
 
 /** Training-mode settings: the given ones, else Keras momenta and no dropout. */
 export function settingsOf(graph: Graph, given?: ExecSettings): ExecSettings {
-  if (given) return given;
-  const dropout = Object.fromEntries(
-    graph.nodes.filter((n) => n.op === "dropout").map((n) => [n.name, { rate: 0 }]),
-  );
-  return { bnMomentum: {}, dropout };
+  return given ?? noDropoutSettings(graph);
 }
 
 /** The passes over one supernet (see the module notes). */
