@@ -69,8 +69,10 @@ export interface PruneBenchOptions {
   /**
    * How the MACs target is split across groups. Measured at half the MACs, one epoch
    * (2026-11-29): `sensitivity` takes mobilenet-tiny's L1 drop from 1.56 to 1.35 (1.29 at
-   * lr 8e-3) and lifts Taylor's accuracy after recalibration from 62% to 73% but not its end
-   * (1.03 either way, lr 8e-3); on resnet8 it loses to uniform with L1 (1.13 against 0.98).
+   * lr 8e-3; 1.18 / 1.23 / 1.44 over fine-tune seeds 0-2 with minKeep 0.5) and lifts
+   * Taylor's accuracy after recalibration from 62% to 73% but not its end (1.03 either way,
+   * lr 8e-3); on resnet8 it loses to uniform with L1 (1.13, 1.23 with minKeep 0.5, against
+   * 0.98), so uniform stays the default.
    * @default {@linkcode DEFAULT_PRUNE_ALLOCATION}
    */
   readonly allocation?: Allocation;
