@@ -8,7 +8,7 @@
  */
 import type { Graph } from "../models/ir.ts";
 import type { DependencyGroup } from "./channels.ts";
-import { topKMask } from "./masks.ts";
+import { widthMasks } from "./masks.ts";
 import { graphMacs, prunedGraph } from "./surgery.ts";
 
 /**
@@ -57,9 +57,8 @@ export function uniformWidths(
     for (const g of groups) if (whole.has(g.id)) w[g.id] = g.channels;
     return w;
   };
-  const masksFor = (w: Record<string, number>): Masks =>
-    Object.fromEntries(groups.map((g) => [g.id, topKMask(scores[g.id]!, w[g.id]!)]));
-  const macsAt = (fraction: number) => graphMacs(prunedGraph(graph, masksFor(at(fraction))));
+  const macsAt = (fraction: number) =>
+    graphMacs(prunedGraph(graph, widthMasks(groups, scores, at(fraction))));
   if (whole.size > 0 && macsAt(0) > target) {
     throw new RangeError(
       `Cannot prune to ${target} MACs while keeping ${[...whole].join(", ")} whole: ` +

@@ -17,7 +17,7 @@ import type { Graph } from "../models/ir.ts";
 import { DEFAULT_MIN_KEEP } from "./allocate.ts";
 import type { DependencyGroup } from "./channels.ts";
 import type { LabeledBatch } from "./criteria/types.ts";
-import { maskHooks, topKMask } from "./masks.ts";
+import { maskHooks, widthMasks } from "./masks.ts";
 import { graphMacs, prunedGraph } from "./surgery.ts";
 import { noDropoutSettings } from "../exec/settings.ts";
 
@@ -34,7 +34,7 @@ export interface SensitivityOptions {
 
 /**
  * Widths per group from greedy loss-per-MAC steps (see the module doc). Channels within a
- * group go in score order, as `topKMask` keeps them. Throws when `minKeep` stops it above
+ * group go in score order, as `widthMasks` keeps them. Throws when `minKeep` stops it above
  * the target, or when there is no data.
  *
  * @example
@@ -70,9 +70,9 @@ export function sensitivityWidths(
   }
   const settings = noDropoutSettings(graph);
   const macsOf = (w: Record<string, number>) =>
-    graphMacs(prunedGraph(graph, masksOf(groups, scores, w)));
+    graphMacs(prunedGraph(graph, widthMasks(groups, scores, w)));
   const lossOf = (w: Record<string, number>): number => {
-    const hooks = maskHooks(graph, masksOf(groups, scores, w));
+    const hooks = maskHooks(graph, widthMasks(groups, scores, w));
     const total = tf.tidy(() => {
       let sum: tf.Tensor = tf.scalar(0);
       for (const { x, y } of data) {
@@ -130,12 +130,4 @@ export function sensitivityWidths(
     loss = best.loss;
   }
   return widths;
-}
-
-function masksOf(
-  groups: readonly DependencyGroup[],
-  scores: Readonly<Record<string, Float32Array>>,
-  widths: Readonly<Record<string, number>>,
-): Record<string, Float32Array> {
-  return Object.fromEntries(groups.map((g) => [g.id, topKMask(scores[g.id]!, widths[g.id]!)]));
 }

@@ -95,6 +95,15 @@ export function topKMask(scores: Float32Array, keep: number): Float32Array {
   return mask;
 }
 
+/** Per group, a mask keeping its `widths[id]` highest-scored channels (`topKMask`). */
+export function widthMasks(
+  groups: readonly DependencyGroup[],
+  scores: Readonly<Record<string, Float32Array>>,
+  widths: Readonly<Record<string, number>>,
+): Record<string, Float32Array> {
+  return Object.fromEntries(groups.map((g) => [g.id, topKMask(scores[g.id]!, widths[g.id]!)]));
+}
+
 /** Random masks (seeded) for every prunable group, keeping about `keep` of each (≥ 1). */
 export function randomMasks(
   groups: readonly DependencyGroup[],

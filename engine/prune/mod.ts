@@ -57,6 +57,7 @@ export {
   nodeMasks,
   randomMasks,
   topKMask,
+  widthMasks,
 } from "./masks.ts";
 export { type PruneOptions, type PruneResult, pruneToRatio } from "./prune_to_ratio.ts";
 export {

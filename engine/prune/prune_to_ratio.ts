@@ -13,7 +13,7 @@ import { sensitivityWidths } from "./allocate_sensitivity.ts";
 import { analyzeChannels } from "./channels.ts";
 import { criterionByName } from "./criteria/mod.ts";
 import type { LabeledBatch, PruningCriterion } from "./criteria/types.ts";
-import { type GroupMasks, topKMask } from "./masks.ts";
+import { type GroupMasks, widthMasks } from "./masks.ts";
 import { graphMacs, prunedGraph } from "./surgery.ts";
 
 /** Options of {@linkcode pruneToRatio}: give `macsRatio` or `widths`. */
@@ -100,8 +100,6 @@ export function pruneToRatio(graph: Graph, weights: Weights, opts: PruneOptions)
     }
     scores[group.id] = s;
   }
-  const masksFor = (widths: Record<string, number>): Record<string, Float32Array> =>
-    Object.fromEntries(groups.map((g) => [g.id, topKMask(scores[g.id]!, widths[g.id]!)]));
   const before = graphMacs(graph);
   let widths: Record<string, number>;
   const global = opts.allocation === "global" || opts.allocation === "global-macs";
@@ -155,6 +153,6 @@ export function pruneToRatio(graph: Graph, weights: Weights, opts: PruneOptions)
     const whole = new Set(opts.keepWhole ?? []);
     widths = uniformWidths(graph, groups, scores, opts.macsRatio! * before, whole);
   }
-  const masks = masksFor(widths);
+  const masks = widthMasks(groups, scores, widths);
   return { masks, widths, scores, macs: { before, after: graphMacs(prunedGraph(graph, masks)) } };
 }
