@@ -29,7 +29,7 @@ import { pruneToRatio } from "../engine/prune/prune_to_ratio.ts";
 import { redCompress } from "../engine/prune/red.ts";
 import { reconstructPruned } from "../engine/prune/reconstruct.ts";
 import type { GroupMasks } from "../engine/prune/masks.ts";
-import { graphMacs, surgery } from "../engine/prune/surgery.ts";
+import { graphMacs, type KeptPositions, keptPositions, surgery } from "../engine/prune/surgery.ts";
 import { evaluateGraph } from "../engine/quant/evaluate_graph.ts";
 import { fadeOut } from "./quant_prune_soft.ts";
 
@@ -127,6 +127,14 @@ export interface PruneBenchOptions {
   readonly finalRecalibration?: number;
   /** Shuffle, flip and dropout seed of the fine-tune. @default 0 (finetune.ts default) */
   readonly finetuneSeed?: number;
+  /**
+   * Weight of feature-map distillation in the fine-tune (engine/train/feature_distill.ts):
+   * the pruned network's outputs at `featureLayers` pulled towards the unpruned network's at
+   * the kept channels; 0 or absent: logits only. prune-half modes in one stage only.
+   */
+  readonly featureDistill?: number;
+  /** Layers of the feature term. @default every activation node */
+  readonly featureLayers?: readonly string[];
 }
 
 /** Accuracy of a mode, and what to record beside it. */
@@ -143,10 +151,26 @@ function progress(ctx: PruneBenchContext, mode: string) {
   };
 }
 
-function teacherOf(ctx: PruneBenchContext, opts: PruneBenchOptions): Teacher {
+function teacherOf(
+  ctx: PruneBenchContext,
+  opts: PruneBenchOptions,
+  positions?: KeptPositions,
+): Teacher {
+  const layers = opts.featureLayers ??
+    ctx.graph.nodes.filter((n) => n.op === "activation").map((n) => n.name);
+  for (const l of layers) {
+    if (positions !== undefined && !positions.has(l)) {
+      throw new RangeError(`Cannot distil features of layer "${l}": no such layer`);
+    }
+  }
+  const features = positions === undefined ? undefined : {
+    positions: new Map(layers.map((l) => [l, positions.get(l)!])),
+    weight: opts.featureDistill!,
+  };
   return {
     graph: ctx.graph,
     weights: ctx.weights,
+    ...(features ? { features } : {}),
     ...(opts.distillAlpha === undefined ? {} : { alpha: opts.distillAlpha }),
     ...(opts.distillTemperature === undefined ? {} : { temperature: opts.distillTemperature }),
   };
@@ -159,13 +183,14 @@ async function recover(
   opts: PruneBenchOptions,
   mode: string,
   train: Dataset = ctx.train,
+  positions?: KeptPositions,
 ): Promise<Record<string, unknown>> {
   const epochs = opts.epochs ?? 1;
   if (epochs === 0) return { finetuneEpochs: 0 };
   const distill = opts.distill ?? true;
   recalibrateBatchNorm(small.graph, small.weights, ctx.train, { examples: RECALIBRATION_IMAGES });
   const recalibrated = evaluateGraph(small.graph, small.weights, ctx.test).accuracy;
-  const teacher = teacherOf(ctx, opts);
+  const teacher = teacherOf(ctx, opts, (opts.featureDistill ?? 0) > 0 ? positions : undefined);
   const r = train.n === 0 ? { examples: 0, steps: 0 } : await fineTune(small.graph, small.weights, {
     train,
     epochs,
@@ -199,6 +224,12 @@ async function recover(
     ...(distill ? { distillAlpha: teacher.alpha ?? "default" } : {}),
     ...(distill ? { distillTemperature: teacher.temperature ?? "default" } : {}),
     labelSmoothing: opts.labelSmoothing ?? 0,
+    ...(teacher.features
+      ? {
+        featureDistill: teacher.features.weight,
+        featureLayers: [...teacher.features.positions.keys()],
+      }
+      : {}),
   };
 }
 
@@ -230,6 +261,11 @@ export async function runPruneHalf(
   const stages = opts.stages ?? 1;
   if (!Number.isInteger(stages) || stages < 1 || stages > ctx.train.n) {
     throw new RangeError(`Cannot prune in ${stages} stages: expected a positive integer`);
+  }
+  if ((opts.featureDistill ?? 0) > 0 && stages > 1) {
+    throw new RangeError(
+      "Cannot distil features with stages > 1: the teacher is the float network",
+    );
   }
   if (!((opts.soft ?? 0) >= 0 && (opts.soft ?? 0) <= 1)) {
     throw new RangeError(`Cannot spend a share ${opts.soft} on the soft phase: expected [0, 1]`);
@@ -287,7 +323,8 @@ export async function runPruneHalf(
       if (current.weights !== ctx.weights) disposeWeights(current.weights);
       current = small;
       const slice = sliceDataset(ctx.train, cut, end);
-      const extra = await recover(ctx, small, opts, `finetune ${s}/${stages}`, slice);
+      const positions = stages === 1 ? keptPositions(ctx.graph, pruned.masks) : undefined;
+      const extra = await recover(ctx, small, opts, `finetune ${s}/${stages}`, slice, positions);
       if (soft.softExamples !== undefined) {
         extra.finetuneExamples = Number(extra.finetuneExamples) + Number(soft.softExamples);
       }
@@ -328,6 +365,11 @@ export async function runRedMerge(
   ctx: PruneBenchContext,
   opts: PruneBenchOptions = {},
 ): Promise<PruneBenchResult> {
+  if ((opts.featureDistill ?? 0) > 0) {
+    throw new RangeError(
+      "Cannot distil features after a RED merge: merged channels have no one teacher channel",
+    );
+  }
   const red = redCompress(ctx.graph, ctx.weights, {
     ...(opts.bandwidth === undefined ? {} : { bandwidth: opts.bandwidth }),
   });

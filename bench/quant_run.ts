@@ -7,7 +7,7 @@
  *   [--allocation uniform|global|global-macs|sensitivity] [--no-distill] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
  *   [--alpha 0.9] [--temperature 4] [--label-smoothing 0.1] [--stages 2] [--soft 0.5]
  *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512] [--final-recalibration 4096] [--finetune-seed 1] [--criterion-batches 16]
- *   [--keep-whole conv1,block1_pw]
+ *   [--keep-whole conv1,block1_pw] [--feature-distill 1] [--feature-layers relu1,block1_pw_relu]
  *   [--qat-lr 2e-4] [--qat-weights minmax|mse] [--qat-alpha 0.5] [--qat-temperature 2]
  *   [--qat-flip | --no-qat-flip] [--qat-freeze-bn 0.8] [--qat-lsq | --no-qat-lsq] [--qat-seed 0]
  *   [--test-limit N] [--train-limit N] [--json FILE]
@@ -52,6 +52,8 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
       "finetune-seed": { type: "string" },
       "criterion-batches": { type: "string" },
       "keep-whole": { type: "string" },
+      "feature-distill": { type: "string" },
+      "feature-layers": { type: "string" },
       ...QAT_FLAGS,
       "test-limit": { type: "string" },
       "train-limit": { type: "string" },
@@ -85,6 +87,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
   const finalRecalibration = num("final-recalibration", values["final-recalibration"]);
   const finetuneSeed = num("finetune-seed", values["finetune-seed"]);
   const criterionBatches = num("criterion-batches", values["criterion-batches"]);
+  const featureDistill = num("feature-distill", values["feature-distill"]);
   const prune: PruneBenchOptions = {
     ...(values.criterion ? { criterion: values.criterion } : {}),
     ...(allocation ? { allocation } : {}),
@@ -103,6 +106,8 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
     ...(finetuneSeed === undefined ? {} : { finetuneSeed }),
     ...(criterionBatches ? { criterionBatches } : {}),
     ...(values["keep-whole"] ? { keepWhole: values["keep-whole"].split(",") } : {}),
+    ...(featureDistill ? { featureDistill } : {}),
+    ...(values["feature-layers"] ? { featureLayers: values["feature-layers"].split(",") } : {}),
   };
   const testLimit = num("test-limit", values["test-limit"]);
   const trainLimit = num("train-limit", values["train-limit"]);

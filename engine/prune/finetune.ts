@@ -2,7 +2,7 @@
  * Float fine-tuning of a pruned (or merged) network through the executor: Adam on a
  * warm-up + cosine schedule, optional label smoothing, left-right flips, and optional
  * knowledge distillation from the unpruned network (its logits, softened by a
- * temperature). Training-mode batch norm updates the moving statistics. Optional executor
+ * temperature, and optionally its feature maps at the kept channels). Training-mode batch norm updates the moving statistics. Optional executor
  * hooks per step (e.g. masks that fade pruned channels out). Weights are updated in place.
  *
  * @module
@@ -19,7 +19,14 @@ import { type EpochRecord, StepLog, type TrainProgress } from "../train/step_log
 import { gatherBatch } from "../train/augment.ts";
 import { registerBatchNormGradient } from "../train/batchnorm_grad.ts";
 import { checkDistillWeights, distillationLoss, type DistillWeights } from "../train/distill.ts";
+import {
+  captureOutputs,
+  checkFeatureDistill,
+  type FeatureDistill,
+  featureDistillationLoss,
+} from "../train/feature_distill.ts";
 import { learningRateAt } from "../train/schedule.ts";
+import { composeHooks } from "../exec/hooks.ts";
 import { noDropoutSettings } from "../exec/settings.ts";
 
 /** Default peak learning rate of the fine-tune. @default 1e-3 */
@@ -36,6 +43,8 @@ export const DEFAULT_FINETUNE_BATCH = 64;
 export interface Teacher extends DistillWeights {
   readonly graph: Graph;
   readonly weights: Weights;
+  /** Also pull the student's features at these layers towards the teacher's (kept channels). */
+  readonly features?: FeatureDistill;
 }
 
 /** Options of {@linkcode fineTune}. */
@@ -85,6 +94,7 @@ function checkOptions(o: FineTuneOptions): void {
   const ls = o.labelSmoothing ?? 0;
   if (!(ls >= 0 && ls < 1)) throw new RangeError(`Cannot use label smoothing ${ls}`);
   if (o.teacher) checkDistillWeights(o.teacher);
+  if (o.teacher?.features) checkFeatureDistill(o.teacher.features);
 }
 
 function lossOf(
@@ -133,6 +143,9 @@ export async function fineTune(
   const varList = trainableVariables(weights);
   const optimizer = tf.train.adam(learningRateAt(schedule, 0, totalSteps));
   const lrSlot = optimizer as unknown as { learningRate: number };
+  const f = opts.teacher?.features;
+  const features = f ? { f, layers: new Set(f.positions.keys()) } : undefined;
+  const sFeatures = new Map<string, tf.Tensor>(), tFeatures = new Map<string, tf.Tensor>();
   const log = new StepLog({
     epochs,
     stepsPerEpoch: perEpoch,
@@ -155,8 +168,15 @@ export async function fineTune(
           const labels = Int32Array.from(idx, (i) => train.labels[i]!);
           const y = tf.oneHot(tf.tensor1d(labels, "int32"), train.numClasses) as tf.Tensor2D;
           const teacher = opts.teacher;
-          const tLogits = teacher ? forward(teacher.graph, teacher.weights, x) : undefined;
-          const hooks = opts.hooks?.(log.steps);
+          const tLogits = teacher
+            ? forward(teacher.graph, teacher.weights, x, {
+              ...(features ? { hooks: captureOutputs(features.layers, tFeatures) } : {}),
+            })
+            : undefined;
+          const stepHooks = opts.hooks?.(log.steps);
+          const hooks = features
+            ? composeHooks(stepHooks ?? {}, captureOutputs(features.layers, sFeatures))
+            : stepHooks;
           const cost = optimizer.minimize(
             () => {
               const logits = forward(graph, weights, x, {
@@ -166,13 +186,18 @@ export async function fineTune(
                 rng,
                 ...(hooks === undefined ? {} : { hooks }),
               });
-              return lossOf(logits, y, tLogits, opts);
+              const loss = lossOf(logits, y, tLogits, opts);
+              if (!features) return loss;
+              return tf.add(loss, featureDistillationLoss(sFeatures, tFeatures, features.f));
             },
             true,
             varList,
           );
           return cost!.dataSync()[0]!;
         });
+        tf.dispose([...sFeatures.values(), ...tFeatures.values()]);
+        sFeatures.clear();
+        tFeatures.clear();
         applyBnUpdates(weights, updates, settings.bnMomentum);
         await log.step(loss, lr);
       }

@@ -10,6 +10,9 @@ import { execSettingsFromLayersModel } from "../../../engine/exec/settings.ts";
 import { graphFromLayersModel } from "../../../engine/models/from_layers.ts";
 import { buildZooModel } from "../../../engine/models/zoo.ts";
 import { fineTune } from "../../../engine/prune/finetune.ts";
+import { recalibrateBatchNorm } from "../../../engine/prune/bn_recalibrate.ts";
+import { forward } from "../../../engine/exec/forward.ts";
+import { captureOutputs, featureDistillationLoss } from "../../../engine/train/feature_distill.ts";
 import { evaluateGraph } from "../../../engine/quant/evaluate_graph.ts";
 
 await initBackend();
@@ -44,6 +47,69 @@ Deno.test("fineTune() lowers the training loss, with flips, smoothing and distil
   assert.ok(last! < first!, `training loss ${first} -> ${last}`);
   assert.ok(Number.isFinite(evaluateGraph(graph, weights, train).loss));
   disposeWeights(weights);
+  disposeWeights(teacher);
+});
+
+Deno.test("fineTune() with feature distillation pulls the features towards the teacher's", async () => {
+  // Student: the teacher with a noisy block5_pw kernel. Two fine-tunes from it, alike but
+  // for the feature term: the one with it ends nearer the teacher's block5_pw_relu output.
+  // Moving statistics of the data, so that the teacher (inference mode) sees what it trained on.
+  const teacher = cloneWeights(base);
+  recalibrateBatchNorm(graph, teacher, train, { examples: 96 });
+  const layer = "block5_pw_relu";
+  const features = {
+    positions: new Map([[layer, Array.from({ length: 128 }, (_, i) => i)]]),
+    weight: 10,
+  };
+  const x = tf.tensor4d(train.images.slice(0, 32 * 784), [32, 28, 28, 1]);
+  const gap = (weights: typeof base) =>
+    tf.tidy(() => {
+      const s = new Map<string, tf.Tensor>(), t = new Map<string, tf.Tensor>();
+      forward(graph, weights, x, { hooks: captureOutputs(new Set([layer]), s) }).dispose();
+      forward(graph, teacher, x, { hooks: captureOutputs(new Set([layer]), t) }).dispose();
+      const v = featureDistillationLoss(s, t, features).dataSync()[0]!;
+      tf.dispose([...s.values(), ...t.values()]);
+      return v;
+    });
+  const noisy = () => {
+    const w = cloneWeights(teacher);
+    const kernel = w.block5_pw!.kernel!;
+    kernel.assign(
+      tf.tidy(() => tf.add(kernel, tf.randomNormal(kernel.shape, 0, 0.1, "float32", 5))),
+    );
+    return w;
+  };
+  const run = async (withFeatures: boolean) => {
+    const weights = noisy();
+    const n = tf.memory().numTensors;
+    await fineTune(graph, weights, {
+      train,
+      epochs: 3,
+      batchSize: 32,
+      lr: 3e-3,
+      settings,
+      teacher: { graph, weights: teacher, alpha: 0.5, ...(withFeatures ? { features } : {}) },
+    });
+    assert.equal(tf.memory().numTensors, n, "captured features are disposed every step");
+    const g = gap(weights);
+    disposeWeights(weights);
+    return g;
+  };
+  const start = noisy();
+  const before = gap(start);
+  disposeWeights(start);
+  const plain = await run(false), pulled = await run(true);
+  assert.ok(pulled < before, `feature gap ${before} -> ${pulled}`);
+  assert.ok(pulled < 0.8 * plain, `with the feature term ${pulled}, without ${plain}`);
+  await assert.rejects(
+    () =>
+      fineTune(graph, teacher, {
+        train,
+        teacher: { graph, weights: teacher, features: { positions: new Map() } },
+      }),
+    /at no layer/,
+  );
+  tf.dispose(x);
   disposeWeights(teacher);
 });
 
