@@ -8,7 +8,10 @@
  * Our requests and the peer's alternate one by one (the order rotating every round) so that
  * both see the same machine load; so do the round trips of a raw floor (`bus_floor.ts`: two
  * bare sockets through the same server, no client and no codec), recorded in `extra` as
- * `rawFloorMedianUs` / `rawFloorMinUs`: what the kernel, the event loop and the server cost.
+ * `rawFloorMedianUs` / `rawFloorMinUs`: what the kernel, the event loop and the server cost;
+ * and of a Python floor (`bus_floor_python.ts`: the same bare protocol with blocking sockets,
+ * two processes), recorded as `pythonFloorMedianUs` / `pythonFloorMinUs`: the server and the
+ * loopback without any event loop.
  *
  * @module
  */
@@ -21,6 +24,7 @@ import { type BenchRecord, errorRecord, makeRecord, type PeerMeasurement } from 
 import { summarize } from "./stats.ts";
 import { MIN_REPS } from "./timing.ts";
 import { openRawFloor, type RawFloor, rawFloorFields } from "./bus_floor.ts";
+import { openPythonFloor, type PythonFloor } from "./bus_floor_python.ts";
 
 /** Peer name recorded with the case. */
 export const REQUEST_PEER = "nats-core";
@@ -115,6 +119,7 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
     decode(await c.requester.request(c.subject, pull, { timeoutMs: REQUEST_TIMEOUT_MS }));
   let peer: StockPeer | null = null;
   const cleanups: (() => void)[] = [];
+  const closers: (() => Promise<void> | undefined)[] = [];
   const peerSamples: number[] = [];
   const dropPeer = async (err: unknown) => {
     c.log(`bus: ${key.case} peer failed: ${err instanceof Error ? err.message : err}`);
@@ -168,16 +173,46 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
       }
     };
     cleanups.push(() => floor?.close());
+    let python: PythonFloor | null = null;
+    try {
+      python = await openPythonFloor(
+        c.url,
+        `${c.subject}.pyfloor`,
+        pull.length,
+        answerPull(pull).length,
+      );
+    } catch (err) {
+      c.log(`bus: ${key.case} Python floor failed: ${err instanceof Error ? err.message : err}`);
+    }
+    const pythonSamples: number[] = [];
+    /** One Python round trip (its own time pushed to `into` when given); its time in ms. */
+    const pythonOnce = async (into?: number[]) => {
+      if (!python) return 0;
+      try {
+        const us = await python.roundTrip();
+        into?.push(us);
+        return us / 1000;
+      } catch (err) {
+        c.log(`bus: ${key.case} Python floor failed: ${err instanceof Error ? err.message : err}`);
+        await python.close();
+        python = null;
+        pythonSamples.length = 0;
+        return 0;
+      }
+    };
+    closers.push(() => (python as PythonFloor | null)?.close());
     for (let i = 0; i < c.timing.warmup; i++) {
       await ours();
       await peerOnce();
       await floorOnce();
+      await pythonOnce();
     }
     const samples: number[] = [];
     const runs = [
       () => time(ours, samples),
       () => peerOnce(peerSamples),
       () => floorOnce(floorSamples),
+      () => pythonOnce(pythonSamples),
     ];
     let spent = 0;
     while (samples.length < c.timing.reps) {
@@ -196,6 +231,7 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
       ...c.extra,
       ...(ran ? { peerTransport: "node" } : {}),
       ...(floorSamples.length > 0 ? rawFloorFields(floorSamples, "Us") : {}),
+      ...(pythonSamples.length > 0 ? pythonFloorFields(pythonSamples) : {}),
     };
     return makeRecord(key, summarize(samples), { peer: peerResult, extra });
   } catch (err) {
@@ -203,5 +239,12 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
   } finally {
     await (peer as StockPeer | null)?.close();
     for (const f of cleanups) f();
+    for (const f of closers) await f();
   }
+}
+
+/** The Python floor's figures as recorded beside the case. */
+function pythonFloorFields(samples: readonly number[]): Record<string, number> {
+  const s = summarize(samples);
+  return { pythonFloorMedianUs: s.median, pythonFloorMinUs: s.min, pythonFloorSamples: s.n };
 }

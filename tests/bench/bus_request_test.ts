@@ -4,6 +4,11 @@ import { startNatsServer } from "../../actors/nats_server.ts";
 import { benchRequest, REQUEST_PEER, serveSmallPulls } from "../../bench/bus_request.ts";
 import { assertBenchRecord } from "../../bench/record.ts";
 import { openRawFloor } from "../../bench/bus_floor.ts";
+import { openPythonFloor } from "../../bench/bus_floor_python.ts";
+
+/** Whether `python3` runs here (the Python floor needs it; the bench records without it). */
+const hasPython = await new Deno.Command("python3", { args: ["-c", ""] }).output()
+  .then((o) => o.success, () => false);
 
 /** A server with a requester and a responder serving small pulls on "t.pull". */
 async function withSite(
@@ -46,7 +51,15 @@ Deno.test("benchRequest() times our round trips and the stock client's in altern
     assert.equal(r.rawFloorSamples, 20);
     assert.ok(typeof r.rawFloorMedianUs === "number" && r.rawFloorMedianUs > 0);
     assert.ok(Number(r.rawFloorMinUs) <= Number(r.rawFloorMedianUs));
-    assert.deepEqual(lines, []);
+    if (hasPython) {
+      assert.equal(r.pythonFloorSamples, 20);
+      assert.ok(typeof r.pythonFloorMedianUs === "number" && r.pythonFloorMedianUs > 0);
+      assert.ok(Number(r.pythonFloorMinUs) <= Number(r.pythonFloorMedianUs));
+      assert.deepEqual(lines, []);
+    } else {
+      assert.equal(r.pythonFloorSamples, undefined);
+      assert.equal(lines.length, 1, "a machine without Python logs the floor it cannot run");
+    }
   }));
 
 Deno.test("openRawFloor() round-trips a request through nats-server with bare sockets", async () => {
@@ -61,6 +74,24 @@ Deno.test("openRawFloor() round-trips a request through nats-server with bare so
     floor.close();
     await server.stop();
   }
+});
+
+Deno.test({
+  name: "openPythonFloor() times round trips through nats-server with blocking sockets",
+  ignore: !hasPython,
+}, async () => {
+  const server = await startNatsServer();
+  const floor = await openPythonFloor(server.url, "t.pyfloor", 30, 70);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const us = await floor.roundTrip();
+      assert.ok(us > 0 && us < 5e6, `${us} us`);
+    }
+  } finally {
+    await floor.close();
+    await server.stop();
+  }
+  await assert.rejects(() => openPythonFloor("nats://127.0.0.1:1", "t.pyfloor", 30, 70));
 });
 
 Deno.test("benchRequest() records our figures without a peer when the peer cannot connect", () =>
@@ -80,5 +111,7 @@ Deno.test("benchRequest() records our figures without a peer when the peer canno
     assert.equal(r.peer, null);
     assert.equal(r.peerTransport, undefined);
     assert.equal(r.rawFloorSamples, undefined);
-    assert.equal(lines.length, 2, "the peer's and the floor's failures are logged once each");
+    assert.equal(r.pythonFloorSamples, undefined);
+    assert.equal(lines.length, 3, "the peer's and both floors' failures are logged once each");
+    assert.match(lines.join("\n"), /Python floor failed/);
   }));
