@@ -1,9 +1,10 @@
 /**
  * Float fine-tuning of a pruned (or merged) network through the executor: Adam on a
  * warm-up + cosine schedule, optional label smoothing, left-right flips, and optional
- * knowledge distillation from the unpruned network (its logits, softened by a
- * temperature, and optionally its feature maps at the kept channels). Training-mode batch norm updates the moving statistics. Optional executor
- * hooks per step (e.g. masks that fade pruned channels out). Weights are updated in place.
+ * knowledge distillation from the unpruned network (its logits, softened by a temperature,
+ * and optionally its feature maps at the kept channels). Training-mode batch norm updates
+ * the moving statistics. Optional executor hooks per step (e.g. masks that fade pruned
+ * channels out). Weights are updated in place.
  *
  * @module
  */
