@@ -93,7 +93,10 @@ export interface QuantBenchOptions {
   readonly qatLr?: number;
   /** QAT recipe, field by field over {@linkcode DEFAULT_QAT_RECIPE}. */
   readonly qat?: QatRecipe;
-  /** Fine-tuning peak learning rate after pruning or merging. @default 5e-3 (DEFAULT_PRUNE_FINETUNE_LR) */
+  /**
+   * Fine-tuning peak learning rate after pruning or merging. @default 8e-3 for prune-l1-half
+   * (DEFAULT_PRUNE_L1_FINETUNE_LR), else 5e-3 (DEFAULT_PRUNE_FINETUNE_LR)
+   */
   readonly finetuneLr?: number;
   /** Pruning criterion, allocation, distillation and RED bandwidth (see quant_prune.ts). */
   readonly prune?: PruneBenchOptions;
@@ -122,7 +125,9 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
   const { qatFineTune } = await import("../engine/quant/qat.ts");
   const { uniformConfig } = await import("../engine/quant/act_targets.ts");
   const { evaluateGraph } = await import("../engine/quant/evaluate_graph.ts");
-  const { runPruneHalf, runRedMerge } = await import("./quant_prune.ts");
+  const { DEFAULT_PRUNE_L1_FINETUNE_LR, runPruneHalf, runRedMerge } = await import(
+    "./quant_prune.ts"
+  );
   const log = opts.log ?? (() => {});
   await initBackend("wasm");
   const test = await loadFashionMnist("test", opts.testLimit ? { limit: opts.testLimit } : {});
@@ -238,7 +243,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
           allocation: "uniform",
           ...opts.prune,
           epochs: limits.finetuneEpochs,
-          lr: opts.finetuneLr ?? opts.prune?.lr,
+          lr: opts.finetuneLr ?? opts.prune?.lr ?? DEFAULT_PRUNE_L1_FINETUNE_LR,
         }),
       "prune-half": () =>
         runPruneHalf(pruneCtx, {
