@@ -31,6 +31,8 @@ export {
   type FineTuneResult,
   type Teacher,
 } from "./finetune.ts";
+/** Feature-map distillation at the kept channels, a {@linkcode Teacher} option. */
+export { type FeatureDistill } from "../train/feature_distill.ts";
 export { annealedMaskHooks, type AnnealOptions } from "./gradual.ts";
 export { type HashResult, hashWeights, type LayerHash } from "./hash_weights.ts";
 export { DEFAULT_KDE_BANDWIDTH, kdeHash, type KdeHashResult, type KdeOptions } from "./kde_hash.ts";
