@@ -48,7 +48,8 @@ export const DEFAULT_PRUNE_FINETUNE_LR = 5e-3;
 /**
  * Peak learning rate of the `prune-l1-half` fine-tune (L1, uniform). Points lost at half
  * the MACs after one epoch (2026-11-29): resnet8 0.98 at 5e-3, 0.92 at 8e-3; mobilenet-tiny
- * 1.56 at 5e-3, 1.17 / 1.43 at 8e-3 (fine-tune seeds 0 / 1).
+ * 1.56 / 1.59 at 5e-3 (fine-tune seeds 0 / 1), 1.17 / 1.43 / 1.34 at 8e-3 (seeds 0 / 1 / 2,
+ * mean 1.31).
  */
 export const DEFAULT_PRUNE_L1_FINETUNE_LR = 8e-3;
 /** Training images (first of a seeded shuffle) for the batch-norm re-estimation. */
