@@ -125,7 +125,12 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
   const { qatFineTune } = await import("../engine/quant/qat.ts");
   const { uniformConfig } = await import("../engine/quant/act_targets.ts");
   const { evaluateGraph } = await import("../engine/quant/evaluate_graph.ts");
-  const { DEFAULT_PRUNE_L1_FINETUNE_LR, runPruneHalf, runRedMerge } = await import(
+  const {
+    DEFAULT_PRUNE_L1_FEATURE_DISTILL,
+    DEFAULT_PRUNE_L1_FINETUNE_LR,
+    runPruneHalf,
+    runRedMerge,
+  } = await import(
     "./quant_prune.ts"
   );
   const log = opts.log ?? (() => {});
@@ -244,6 +249,9 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
           ...opts.prune,
           epochs: limits.finetuneEpochs,
           lr: opts.finetuneLr ?? opts.prune?.lr ?? DEFAULT_PRUNE_L1_FINETUNE_LR,
+          // The feature term needs the float network as the teacher: one stage only.
+          featureDistill: opts.prune?.featureDistill ??
+            ((opts.prune?.stages ?? 1) === 1 ? DEFAULT_PRUNE_L1_FEATURE_DISTILL : 0),
         }),
       "prune-half": () =>
         runPruneHalf(pruneCtx, {

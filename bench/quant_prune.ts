@@ -52,6 +52,15 @@ export const DEFAULT_PRUNE_FINETUNE_LR = 5e-3;
  * mean 1.31).
  */
 export const DEFAULT_PRUNE_L1_FINETUNE_LR = 8e-3;
+/**
+ * Weight of feature-map distillation in the `prune-l1-half` fine-tune (every activation; see
+ * {@linkcode PruneBenchOptions.featureDistill}). Points lost at half the MACs, L1 uniform,
+ * lr 8e-3, one epoch (2026-11-29): mobilenet-tiny 1.14 / 1.19 / 1.13 over fine-tune seeds
+ * 0 / 1 / 2 (mean 1.15) against 1.17 / 1.43 / 1.34 without (mean 1.31); resnet8 0.87
+ * against 0.92. A step costs 1.7x as long (445 against 262 ms on mobilenet-tiny, quiet
+ * machine).
+ */
+export const DEFAULT_PRUNE_L1_FEATURE_DISTILL = 1;
 /** Training images (first of a seeded shuffle) for the batch-norm re-estimation. */
 export const RECALIBRATION_IMAGES = 2048;
 /** MACs target of the prune-half modes, as a fraction of the float network's. */
@@ -140,11 +149,10 @@ export interface PruneBenchOptions {
    * the kept channels; 0 or absent: logits only. prune-half modes in one stage only.
    * Measured at half the MACs, L1, one epoch, every activation (2026-11-29): mobilenet-tiny,
    * uniform, lr 5e-3: 1.56 points lost without, 1.46 / 1.29 / 1.39 at weights 0.3 / 1 / 3;
-   * at lr 8e-3: 1.17 without, 1.14 at weight 1 (1.34 on the last activation alone);
-   * sensitivity, lr 8e-3, minKeep 0.5: 1.18 without, 1.12 at weight 1; resnet8, uniform,
-   * lr 5e-3: 0.98 without, 0.99 at weight 1. At the better learning rate the gain is within
-   * the seed spread, and the runs took about 1.6x as long (997 s against 631 s), so it is off
-   * by default.
+   * at lr 8e-3 and weight 1: see {@linkcode DEFAULT_PRUNE_L1_FEATURE_DISTILL} (1.34 on the
+   * last activation alone); sensitivity, lr 8e-3, minKeep 0.5: 1.18 without, 1.12 at weight
+   * 1; resnet8, uniform, lr 5e-3: 0.98 without, 0.99 at weight 1.
+   * @default {@linkcode DEFAULT_PRUNE_L1_FEATURE_DISTILL} in prune-l1-half, else 0
    */
   readonly featureDistill?: number;
   /** Layers of the feature term. @default every activation node */
@@ -275,6 +283,9 @@ export async function runPruneHalf(
   const stages = opts.stages ?? 1;
   if (!Number.isInteger(stages) || stages < 1 || stages > ctx.train.n) {
     throw new RangeError(`Cannot prune in ${stages} stages: expected a positive integer`);
+  }
+  if ((opts.featureDistill ?? 0) > 0 && opts.distill === false) {
+    throw new RangeError("Cannot distil features without distillation: drop distill: false");
   }
   if ((opts.featureDistill ?? 0) > 0 && stages > 1) {
     throw new RangeError(

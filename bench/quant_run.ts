@@ -87,7 +87,10 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
   const finalRecalibration = num("final-recalibration", values["final-recalibration"]);
   const finetuneSeed = num("finetune-seed", values["finetune-seed"]);
   const criterionBatches = num("criterion-batches", values["criterion-batches"]);
-  const featureDistill = num("feature-distill", values["feature-distill"]);
+  // 0 turns off the feature term of prune-l1-half.
+  const featureDistill = values["feature-distill"] === "0"
+    ? 0
+    : num("feature-distill", values["feature-distill"]);
   const prune: PruneBenchOptions = {
     ...(values.criterion ? { criterion: values.criterion } : {}),
     ...(allocation ? { allocation } : {}),
@@ -106,7 +109,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
     ...(finetuneSeed === undefined ? {} : { finetuneSeed }),
     ...(criterionBatches ? { criterionBatches } : {}),
     ...(values["keep-whole"] ? { keepWhole: values["keep-whole"].split(",") } : {}),
-    ...(featureDistill ? { featureDistill } : {}),
+    ...(featureDistill === undefined ? {} : { featureDistill }),
     ...(values["feature-layers"] ? { featureLayers: values["feature-layers"].split(",") } : {}),
   };
   const testLimit = num("test-limit", values["test-limit"]);

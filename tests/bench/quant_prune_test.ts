@@ -57,9 +57,39 @@ Deno.test("runPruneHalf(): soft 1 fades during the whole epoch, then cuts", asyn
   assert.equal(100 * r.accuracy, e.accuracyAfterRecalibration);
 });
 
-Deno.test("runPruneHalf() rejects bad stages and soft shares", async () => {
+Deno.test("runPruneHalf(): feature distillation at every activation, recorded, no leak", async () => {
+  const n = tf.memory().numTensors;
+  const r = await runPruneHalf(ctx, { criterion: "l1", featureDistill: 2, batchSize: 64 });
+  assert.equal(tf.memory().numTensors, n);
+  assert.equal(r.extra.featureDistill, 2);
+  const activations = graph.nodes.filter((n) => n.op === "activation").map((n) => n.name);
+  assert.equal(activations.length, 11);
+  assert.deepEqual(r.extra.featureLayers, activations);
+  const one = await runPruneHalf(ctx, {
+    featureDistill: 1,
+    featureLayers: ["block5_pw_relu"],
+    batchSize: 64,
+  });
+  assert.deepEqual(one.extra.featureLayers, ["block5_pw_relu"]);
+  const off = await runPruneHalf(ctx, { featureDistill: 0, batchSize: 64 });
+  assert.equal(off.extra.featureDistill, undefined);
+});
+
+Deno.test("runPruneHalf() rejects bad stages, soft shares and feature-distillation settings", async () => {
   await assert.rejects(() => runPruneHalf(ctx, { stages: 0 }), /0 stages/);
   await assert.rejects(() => runPruneHalf(ctx, { soft: 1.5 }), /share 1.5/);
+  await assert.rejects(
+    () => runPruneHalf(ctx, { featureDistill: 1, stages: 2 }),
+    /stages > 1/,
+  );
+  await assert.rejects(
+    () => runPruneHalf(ctx, { featureDistill: 1, distill: false }),
+    /without distillation/,
+  );
+  await assert.rejects(
+    () => runPruneHalf(ctx, { featureDistill: 1, featureLayers: ["nope"], batchSize: 64 }),
+    /layer "nope": no such layer/,
+  );
 });
 
 globalThis.addEventListener("unload", () => disposeWeights(weights));
