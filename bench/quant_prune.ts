@@ -56,9 +56,9 @@ export const DEFAULT_PRUNE_L1_FINETUNE_LR = 8e-3;
  * Weight of feature-map distillation in the `prune-l1-half` fine-tune (every activation; see
  * {@linkcode PruneBenchOptions.featureDistill}). Points lost at half the MACs, L1 uniform,
  * lr 8e-3, one epoch (2026-11-29): mobilenet-tiny 1.14 / 1.19 / 1.13 over fine-tune seeds
- * 0 / 1 / 2 (mean 1.15) against 1.17 / 1.43 / 1.34 without (mean 1.31); resnet8 0.87
- * against 0.92. A step costs 1.7x as long (445 against 262 ms on mobilenet-tiny, quiet
- * machine).
+ * 0 / 1 / 2 (mean 1.15) against 1.17 / 1.43 / 1.34 without (mean 1.31); resnet8 0.87 /
+ * 0.82 / 0.63 (mean 0.77) against 0.92 / 0.88 / 0.75 (mean 0.85). A step costs 1.7x as long
+ * (445 against 262 ms on mobilenet-tiny, quiet machine).
  */
 export const DEFAULT_PRUNE_L1_FEATURE_DISTILL = 1;
 /** Training images (first of a seeded shuffle) for the batch-norm re-estimation. */
