@@ -180,11 +180,6 @@ function teacherOf(
 ): Teacher {
   const layers = opts.featureLayers ??
     ctx.graph.nodes.filter((n) => n.op === "activation").map((n) => n.name);
-  for (const l of layers) {
-    if (positions !== undefined && !positions.has(l)) {
-      throw new RangeError(`Cannot distil features of layer "${l}": no such layer`);
-    }
-  }
   const features = positions === undefined ? undefined : {
     positions: new Map(layers.map((l) => [l, positions.get(l)!])),
     weight: opts.featureDistill!,
@@ -286,6 +281,11 @@ export async function runPruneHalf(
   }
   if ((opts.featureDistill ?? 0) > 0 && opts.distill === false) {
     throw new RangeError("Cannot distil features without distillation: drop distill: false");
+  }
+  for (const l of (opts.featureDistill ?? 0) > 0 ? opts.featureLayers ?? [] : []) {
+    if (!ctx.graph.nodes.some((n) => n.name === l)) {
+      throw new RangeError(`Cannot distil features of layer "${l}": no such layer`);
+    }
   }
   if ((opts.featureDistill ?? 0) > 0 && stages > 1) {
     throw new RangeError(
