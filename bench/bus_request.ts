@@ -118,8 +118,7 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
   const ours = async () =>
     decode(await c.requester.request(c.subject, pull, { timeoutMs: REQUEST_TIMEOUT_MS }));
   let peer: StockPeer | null = null;
-  const cleanups: (() => void)[] = [];
-  const closers: (() => Promise<void> | undefined)[] = [];
+  const closers: (() => Promise<void>)[] = [];
   const peerSamples: number[] = [];
   const dropPeer = async (err: unknown) => {
     c.log(`bus: ${key.case} peer failed: ${err instanceof Error ? err.message : err}`);
@@ -153,66 +152,35 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
         await dropPeer(err);
       }
     }
-    let floor: RawFloor | null = null;
-    try {
-      floor = await openRawFloor(c.url, `${c.subject}.floor`, pull, answerPull(pull).length);
-    } catch (err) {
-      c.log(`bus: ${key.case} raw floor failed: ${err instanceof Error ? err.message : err}`);
-    }
-    const floorSamples: number[] = [];
-    const floorOnce = async (into?: number[]) => {
-      if (!floor) return 0;
-      try {
-        return await time(floor.roundTrip, into);
-      } catch (err) {
-        c.log(`bus: ${key.case} raw floor failed: ${err instanceof Error ? err.message : err}`);
-        floor.close();
-        floor = null;
-        floorSamples.length = 0;
-        return 0;
-      }
-    };
-    cleanups.push(() => floor?.close());
-    let python: PythonFloor | null = null;
-    try {
-      python = await openPythonFloor(
-        c.url,
-        `${c.subject}.pyfloor`,
-        pull.length,
-        answerPull(pull).length,
-      );
-    } catch (err) {
-      c.log(`bus: ${key.case} Python floor failed: ${err instanceof Error ? err.message : err}`);
-    }
-    const pythonSamples: number[] = [];
-    /** One Python round trip (its own time pushed to `into` when given); its time in ms. */
-    const pythonOnce = async (into?: number[]) => {
-      if (!python) return 0;
-      try {
-        const us = await python.roundTrip();
-        into?.push(us);
-        return us / 1000;
-      } catch (err) {
-        c.log(`bus: ${key.case} Python floor failed: ${err instanceof Error ? err.message : err}`);
-        await python.close();
-        python = null;
-        pythonSamples.length = 0;
-        return 0;
-      }
-    };
-    closers.push(() => (python as PythonFloor | null)?.close());
+    const floor = await reference<RawFloor>(
+      (err) => c.log(`bus: ${key.case} raw floor failed: ${message(err)}`),
+      () => openRawFloor(c.url, `${c.subject}.floor`, pull, answerPull(pull).length),
+      async (f) => {
+        const t0 = performance.now();
+        await f.roundTrip();
+        return (performance.now() - t0) * 1000;
+      },
+      (f) => f.close(),
+    );
+    const python = await reference<PythonFloor>(
+      (err) => c.log(`bus: ${key.case} Python floor failed: ${message(err)}`),
+      () => openPythonFloor(c.url, `${c.subject}.pyfloor`, pull.length, answerPull(pull).length),
+      (f) => f.roundTrip(),
+      (f) => f.close(),
+    );
+    closers.push(floor.close, python.close);
     for (let i = 0; i < c.timing.warmup; i++) {
       await ours();
       await peerOnce();
-      await floorOnce();
-      await pythonOnce();
+      await floor.once(false);
+      await python.once(false);
     }
     const samples: number[] = [];
     const runs = [
       () => time(ours, samples),
       () => peerOnce(peerSamples),
-      () => floorOnce(floorSamples),
-      () => pythonOnce(pythonSamples),
+      () => floor.once(true),
+      () => python.once(true),
     ];
     let spent = 0;
     while (samples.length < c.timing.reps) {
@@ -230,15 +198,14 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
     const extra = {
       ...c.extra,
       ...(ran ? { peerTransport: "node" } : {}),
-      ...(floorSamples.length > 0 ? rawFloorFields(floorSamples, "Us") : {}),
-      ...(pythonSamples.length > 0 ? pythonFloorFields(pythonSamples) : {}),
+      ...(floor.samples.length > 0 ? rawFloorFields(floor.samples, "Us") : {}),
+      ...(python.samples.length > 0 ? pythonFloorFields(python.samples) : {}),
     };
     return makeRecord(key, summarize(samples), { peer: peerResult, extra });
   } catch (err) {
     return errorRecord(key, err, { extra: c.extra });
   } finally {
     await (peer as StockPeer | null)?.close();
-    for (const f of cleanups) f();
     for (const f of closers) await f();
   }
 }
@@ -247,4 +214,55 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
 function pythonFloorFields(samples: readonly number[]): Record<string, number> {
   const s = summarize(samples);
   return { pythonFloorMedianUs: s.median, pythonFloorMinUs: s.min, pythonFloorSamples: s.n };
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A reference timed in the rounds of the case, dropped with its samples at its first failure. */
+interface Reference {
+  /** Microseconds of each recorded round trip. */
+  readonly samples: number[];
+  /** One round trip (its time recorded when asked); its time in ms, 0 once dropped. */
+  readonly once: (record: boolean) => Promise<number>;
+  readonly close: () => Promise<void>;
+}
+
+/** Opens a reference; a failure to open or to run is passed to `fail` once. */
+async function reference<T>(
+  fail: (err: unknown) => void,
+  open: () => Promise<T>,
+  roundTripUs: (r: T) => Promise<number>,
+  close: (r: T) => void | Promise<void>,
+): Promise<Reference> {
+  let r: T | null = null;
+  try {
+    r = await open();
+  } catch (err) {
+    fail(err);
+  }
+  const samples: number[] = [];
+  const drop = async () => {
+    const was = r;
+    r = null;
+    if (was !== null) await close(was);
+  };
+  return {
+    samples,
+    once: async (record) => {
+      if (r === null) return 0;
+      try {
+        const us = await roundTripUs(r);
+        if (record) samples.push(us);
+        return us / 1000;
+      } catch (err) {
+        fail(err);
+        await drop();
+        samples.length = 0;
+        return 0;
+      }
+    },
+    close: drop,
+  };
 }
