@@ -20,7 +20,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { initBackend, tf } from "../engine/backend.ts";
+import { initBackend } from "../engine/backend.ts";
 import { graphFromLayersModel, UnsupportedLayerError } from "../engine/models/from_layers.ts";
 import type { Graph } from "../engine/models/ir.ts";
 import { resolveModel } from "../engine/models/load.ts";
@@ -34,6 +34,7 @@ import { DEFAULT_NETWORK_BURST } from "../engine/profile/measure_networks.ts";
 import { DEFAULT_REPS, DEFAULT_WARMUP } from "../engine/profile/measure_wasm.ts";
 import { DEFAULT_PROFILE_WIDTHS } from "../engine/profile/profiler.ts";
 import { PROFILE_NAME_SYNTAX } from "../engine/profile/validate.ts";
+import { localRunFacts } from "./machine_facts.ts";
 import { ProfileUsageError, runImport } from "./profile_import.ts";
 
 const USAGE = "usage: deno task profile --model M [--model M2 ...] --out FILE [--reps N] " +
@@ -65,22 +66,6 @@ async function loadGraph(model: string): Promise<Graph> {
   const graph = graphFromLayersModel(layers);
   layers.dispose();
   return graph;
-}
-
-/** CPU model and core count from /proc/cpuinfo, and its clock (Hz), when readable. */
-async function cpuInfo(): Promise<{ device: string; clockHz?: number }> {
-  const cores = navigator.hardwareConcurrency;
-  try {
-    const text = await Deno.readTextFile("/proc/cpuinfo");
-    const model = /^model name\s*:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? "unknown CPU";
-    const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)$/m.exec(text)?.[1]);
-    return {
-      device: `${model} (${cores} logical cores)`,
-      clockHz: mhz > 0 ? mhz * 1e6 : undefined,
-    };
-  } catch {
-    return { device: `${Deno.build.arch} ${Deno.build.os} (${cores} logical cores)` };
-  }
 }
 
 async function runMeasure(args: readonly string[]): Promise<string> {
@@ -129,22 +114,8 @@ async function runMeasure(args: readonly string[]): Promise<string> {
   await initBackend();
   const models = [];
   for (const m of v.model) models.push({ name: m, graph: await loadGraph(m) });
-  const cpu = await cpuInfo();
-  const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
-  const threads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT")
-    ? "threads available"
-    : "1 thread";
-  const profile = runLocalProfile(models, {
-    name,
-    device: cpu.device,
-    runtimeVersion: `${tf.version_core} (XNNPACK, ${simd}, ${threads}), Deno ${Deno.version.deno}`,
-    date: new Date().toISOString().slice(0, 10),
-    clockHz: cpu.clockHz ?? 1e9,
-    clockSource: cpu.clockHz
-      ? "/proc/cpuinfo cpu MHz"
-      : "nominal 1 GHz (no cpu MHz in /proc/cpuinfo)",
-    command: `deno task profile ${args.join(" ")}`,
-  }, {
+  const facts = await localRunFacts(name, `deno task profile ${args.join(" ")}`);
+  const profile = runLocalProfile(models, facts, {
     widths,
     reps,
     warmup,

@@ -38,7 +38,8 @@ export function methodText(info: LocalRunInfo): string {
       (cal.target === "plain"
         ? "(what a plain call costs beyond its layers' rows: start of the call, input node, " +
           "disposal of the intermediates at its end, and what timing a layer alone misses; " +
-          "per network, the median of its plain calls minus the sum of its rows) "
+          "per network, the mean of its plain calls inside the same fences minus the sum of its " +
+          "rows) "
         : "(the time of a stamped call outside its layers: start of the call, input node, " +
           "disposal of the intermediates at its end; mean per network, as for rows) ") +
       "fitted on the mixed-width networks (notes.measured); the closed-loop benchmark " +
@@ -54,7 +55,7 @@ function checkText(check: LocalRunInfo["check"]): string {
   const rms = Math.sqrt(e.reduce((a, x) => a + x * x, 0) / e.length);
   const worst = e.reduce((a, x) => (Math.abs(x) > Math.abs(a) ? x : a), 0);
   const within = e.filter((x) => Math.abs(x) <= 0.1).length;
-  return ` In-session check, predicted vs the median of the plain calls of the ` +
+  return ` In-session check, predicted vs the fenced mean of the plain calls of the ` +
     `${check.networks} profiling networks: rms error ${pct(rms)}, worst ${pct(worst)}, ` +
     `${within}/${e.length} within 10%.`;
 }

@@ -3,18 +3,19 @@
  * per unit, the analytic fallback fitted to them, and the provenance of the run.
  *
  * Row statistics. A unit's samples (one per stamped whole-network call, `in_network.ts`)
- * come from every position of every profiling network the shape occurs in. `meanMs`, what
- * the cost model adds up: per occurrence the mean of its samples inside Tukey's outer
- * fences (`Q3 + 3 IQR`, {@link ROW_FENCE}: preemptions and garbage collection discarded),
- * combined over the occurrences with weights `1 / latency^2` of their networks — least
+ * come from every position of every profiling network the shape occurs in; the profiler
+ * first drops the whole stamped calls outside Tukey's outer fences (`Q3 + 3 IQR`,
+ * {@link ROW_FENCE}) of their network's stamped totals (`fenceStampedCalls()`: preemptions
+ * and garbage collection discarded by call, so that the layers' means add up to the kept
+ * calls' mean). `meanMs`, what the cost model adds up: per occurrence the mean of its
+ * samples, combined over the occurrences with weights `1 / latency^2` of their networks — least
  * squares on the networks' relative error: one shape can cost more in one context than in
  * another (a dense layer after a global pool, ~20 us, vs after a dense one, ~10 us), and a
- * microsecond weighs more in a small network. `medianMs`, `stdMs` (inside the fences) and
- * `count` are over all samples. Means, because they add up: a network's median latency is
- * close to the sum of its layers' means (its total is a sum of many right-skewed layer
- * times), while the sum of the layers' medians falls short of it on a loaded machine (by
- * 7-15% at load 10 on 2 cores). Not the minimum: the closed-loop benchmark compares with the
- * median of whole-network runs.
+ * microsecond weighs more in a small network. `medianMs`, `stdMs` and `count` over all its
+ * kept samples. Means, because they add up, while the sum of the layers' medians falls short
+ * of a network's typical latency on a loaded machine (by 7-15% at load 10 on 2 cores). Not
+ * the minimum: the closed-loop benchmark compares with the fenced mean of whole-network
+ * calls.
  *
  * Bits: tfjs' wasm backend has no low-bit kernels; a quantized layer runs dequantized in
  * float32. Rows are measured at `[32, 32]` only. Conv2d, depthwise and dense also list the
@@ -99,8 +100,8 @@ export interface LocalRunInfo {
     /** Root mean square relative error of the fit over `on`. */
     readonly rmsRelError?: number;
     /**
-     * What was fitted: `plain`, the median of a network's plain calls minus the sum of its
-     * rows; `stamped`, the time of its stamped calls outside the layers. @default "stamped"
+     * What was fitted: `plain`, the mean of a network's plain calls (inside the rows'
+     * fences) minus the sum of its rows; `stamped`, the time of its stamped calls outside the layers. @default "stamped"
      */
     readonly target?: CalibrationTarget;
   };
@@ -120,9 +121,9 @@ export interface WeightedSamples {
 }
 
 /**
- * The float32 row of one unit from its samples at each occurrence, ms (see the module doc):
- * `meanMs` the weighted mean of the occurrences' fenced means, `medianMs`, `stdMs` and
- * `count` over all samples. Throws a RangeError for no samples, a non-finite one, or a
+ * The float32 row of one unit from its samples at each occurrence, ms (see the module doc:
+ * outliers are dropped by whole call before): `meanMs` the weighted mean of the occurrences'
+ * means, `medianMs`, `stdMs` and `count` over all samples. Throws a RangeError for no samples, a non-finite one, or a
  * weight that is not positive.
  */
 export function rowFromSamples(
@@ -130,7 +131,7 @@ export function rowFromSamples(
   occurrences: readonly WeightedSamples[],
 ): MeasuredRow {
   const all = occurrences.flatMap((o) => o.samples);
-  const s = sampleStats(all, { fence: ROW_FENCE });
+  const s = sampleStats(all, { fence: Infinity });
   let sum = 0, weights = 0;
   for (const o of occurrences) {
     const w = o.weight ?? 1;
@@ -138,7 +139,7 @@ export function rowFromSamples(
       throw new RangeError(`Cannot weigh an occurrence by ${w}: expected a positive number`);
     }
     if (o.samples.length === 0) continue;
-    sum += w * sampleStats(o.samples, { fence: ROW_FENCE }).mean;
+    sum += w * o.samples.reduce((a, x) => a + x, 0) / o.samples.length;
     weights += w;
   }
   const round = (x: number) => Number(Math.max(MIN_ROW_MS, x).toPrecision(4));
@@ -193,7 +194,7 @@ export function buildLocalProfile(
     measured: `M local: ${info.command}` + (cal === undefined ? "" : `; every row includes ` +
       `D ${calText(cal)} of per-call overhead, fitted on ` +
       (cal.target === "plain"
-        ? "the median plain call minus the sum of the rows of "
+        ? "the fenced mean plain call minus the sum of the rows of "
         : "the overhead measured in the stamped calls of ") +
       `${cal.on.join(", ")} (same session; least squares on error ` +
       "relative to each network's latency" +

@@ -11,7 +11,7 @@
  */
 import type { Graph } from "../models/ir.ts";
 import { addOverhead, calibrateOverhead, floatLatencyMs, predictionErrors } from "./calibrate.ts";
-import { overheadSamples, unitSamples } from "./in_network.ts";
+import { fenceStampedCalls, overheadSamples, unitSamples } from "./in_network.ts";
 import {
   buildLocalProfile,
   type CalibrationTarget,
@@ -19,7 +19,7 @@ import {
   ROW_FENCE,
   rowFromSamples,
 } from "./local_profile.ts";
-import { DEFAULT_NETWORK_BURST, measureNetworks } from "./measure_networks.ts";
+import { DEFAULT_NETWORK_BURST, measureNetworks, type NetworkSamples } from "./measure_networks.ts";
 import { DEFAULT_REPS, DEFAULT_WARMUP } from "./measure_wasm.ts";
 import { DEFAULT_PROFILE_WIDTHS, type ProfileUnit, profileUnits } from "./profiler.ts";
 import { sampleStats } from "./sample_stats.ts";
@@ -61,11 +61,10 @@ export interface LocalRunOptions {
   readonly seed?: number;
   /**
    * What the per-call overhead is fitted to: `stamped`, the time each calibration network's
-   * stamped calls spend outside the layers; `plain`, its median plain call minus the sum of
-   * its rows. `plain` fits the profiling networks' own plain calls best (in-session check
-   * within 6%), but those run 20-35% slower than the same networks timed alone in the
-   * closed-loop benchmark (33 networks cycle through the caches, 9 in the closed loop), so
-   * it over-predicts there; `stamped` matched the closed loop within 10% (2026-11-29).
+   * stamped calls spend outside the layers; `plain`, the mean of its plain calls inside the
+   * rows' fences minus the sum of its rows. With calls fenced whole (2026-11-29) both predict
+   * the checked networks of the same session within 5%; before, per-layer fences left the
+   * rows 10-16% short and only `plain` made up for it.
    * @default "stamped"
    */
   readonly calibration?: CalibrationTarget;
@@ -89,6 +88,42 @@ export function runLocalProfile(
   facts: LocalRunFacts,
   options: LocalRunOptions = {},
 ): HardwareProfile {
+  return runLocalProfileAlongside(models, facts, [], options).profile;
+}
+
+/** Result of {@link runLocalProfileAlongside}. */
+export interface AlongsideRun {
+  /** The profile, from the profiling networks only. */
+  readonly profile: HardwareProfile;
+  /** Timings of the `alongside` networks, in order. */
+  readonly alongside: readonly NetworkSamples[];
+}
+
+/**
+ * {@link runLocalProfile}, with more networks timed in the same session (same rounds, same
+ * schedule) that take no part in the profile: its rows and calibration come from the
+ * profiling networks alone. What a closed loop checks the profile against, measured under
+ * the same machine speed as the rows (this VM's speed moves by 20-45% between minutes).
+ *
+ * @example
+ * ```ts
+ * import { runLocalProfileAlongside } from "./local_run.ts";
+ * import { depthwiseGraph } from "../../tests/fixtures/graphs.ts";
+ * const facts = {
+ *   device: "test", runtimeVersion: "test", date: "2026-11-29", clockHz: 1e9,
+ *   clockSource: "nominal", command: "example",
+ * };
+ * const run = runLocalProfileAlongside([{ name: "dw", graph: depthwiseGraph }], facts,
+ *   [depthwiseGraph], { reps: 2, warmup: 1 });
+ * console.log(run.profile.measured.length, run.alongside[0]!.totals.length);
+ * ```
+ */
+export function runLocalProfileAlongside(
+  models: readonly LocalModel[],
+  facts: LocalRunFacts,
+  alongside: readonly Graph[],
+  options: LocalRunOptions = {},
+): AlongsideRun {
   const widths = options.widths ?? DEFAULT_PROFILE_WIDTHS;
   const reps = options.reps ?? DEFAULT_REPS;
   const warmup = options.warmup ?? DEFAULT_WARMUP;
@@ -104,10 +139,14 @@ export function runLocalProfile(
     for (const u of plan.uncovered) log(`  no profiling network contains ${u.op} ${u.layers}`);
   }
   const loadBefore = options.load?.();
-  log(`profiling ${units.length} shapes inside ${networks.length} networks x ${reps} rounds`);
+  log(
+    `profiling ${units.length} shapes inside ${networks.length} networks` +
+      (alongside.length > 0 ? ` (and ${alongside.length} more alongside)` : "") +
+      ` x ${reps} rounds`,
+  );
   const step = Math.max(1, Math.round(reps / 10));
   const graphs = networks.map((n) => n.graph);
-  const session = measureNetworks(graphs, {
+  const timed = measureNetworks([...graphs, ...alongside], {
     reps,
     warmup,
     burst,
@@ -115,7 +154,12 @@ export function runLocalProfile(
       if (done % step === 0) log(`  round ${done}/${total} (load ${fmtLoad(options.load?.())})`);
     },
   });
-  const plain = session.networks.map((s) => sampleStats(s.totals).median);
+  // Outliers dropped by whole stamped call, so that the rows' means add up (in_network.ts).
+  const session = {
+    ...timed,
+    networks: timed.networks.slice(0, graphs.length).map((s) => fenceStampedCalls(s, ROW_FENCE)),
+  };
+  const plain = session.networks.map((s) => sampleStats(s.totals, { fence: ROW_FENCE }).mean);
   const occurrences = unitSamples(units, graphs, session.networks);
   const rows: MeasuredRow[] = units.flatMap((u, i) => {
     const occ = occurrences[i]!.map((o) => ({ ...o, weight: 1 / plain[o.network]! ** 2 }));
@@ -147,7 +191,7 @@ export function runLocalProfile(
       target === "plain"
         ? plain[i]! - floatLatencyMs(uncalibrated, n.graph)
         : sampleStats(overheadSamples(units, n.graph, session.networks[i]!), {
-          fence: ROW_FENCE,
+          fence: Infinity, // the calls are fenced already
         }).mean
     ),
   );
@@ -155,7 +199,7 @@ export function runLocalProfile(
   const errors = predictionErrors(buildLocalProfile(calibrated, info), graphs, plain);
   networks.forEach((n, i) => {
     log(
-      `  ${n.name.padEnd(36)} plain median ${plain[i]!.toFixed(3)} ms, predicted ` +
+      `  ${n.name.padEnd(36)} plain ${plain[i]!.toFixed(3)} ms, predicted ` +
         `${errors[i]! >= 0 ? "+" : ""}${(100 * errors[i]!).toFixed(1)}%`,
     );
   });
@@ -164,9 +208,10 @@ export function runLocalProfile(
       `${(1e6 * cal.perElementMs).toFixed(3)} ns per output element ` +
       `(rms error of the fit ${(100 * cal.rmsRelError).toFixed(1)}%)`,
   );
-  return buildLocalProfile(calibrated, {
+  const profile = buildLocalProfile(calibrated, {
     ...info,
     calibration: { ...cal, on: cal.points.map((p) => p.network), target },
     check: { networks: networks.length, errors },
   });
+  return { profile, alongside: timed.networks.slice(graphs.length) };
 }

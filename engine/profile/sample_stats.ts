@@ -27,7 +27,10 @@ export const TUKEY_K = 1.5;
 
 /** Options of {@link sampleStats}. */
 export interface SampleStatsOptions {
-  /** Fence factor `k` (1.5: Tukey's inner fences; 3: his outer ones). @default TUKEY_K */
+  /**
+   * Fence factor `k` (1.5: Tukey's inner fences; 3: his outer ones; `Infinity`: no fence).
+   * @default TUKEY_K
+   */
   readonly fence?: number;
 }
 
@@ -67,7 +70,7 @@ export function sampleStats(
   const sorted = [...samples].sort((a, b) => a - b);
   const q1 = quantileSorted(sorted, 0.25), q3 = quantileSorted(sorted, 0.75);
   const lo = q1 - k * (q3 - q1), hi = q3 + k * (q3 - q1);
-  const kept = sorted.filter((s) => s >= lo && s <= hi);
+  const kept = k === Infinity ? sorted : sorted.filter((s) => s >= lo && s <= hi);
   const mean = kept.reduce((a, b) => a + b, 0) / kept.length;
   const variance = kept.reduce((a, b) => a + (b - mean) ** 2, 0) / kept.length;
   return {

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../../../engine/backend.ts";
-import { overheadSamples, unitSamples } from "../../../engine/profile/in_network.ts";
+import {
+  fenceStampedCalls,
+  overheadSamples,
+  unitSamples,
+} from "../../../engine/profile/in_network.ts";
 import { measureNetworks, stampCost } from "../../../engine/profile/measure_networks.ts";
 import { graphAtWidth, profileUnits } from "../../../engine/profile/profiler.ts";
 import { residualGraph } from "../../fixtures/graphs.ts";
@@ -44,6 +48,30 @@ Deno.test("overheadSamples() is the input node plus the tail, per stamped call",
   assert.throws(() => overheadSamples(units, residualGraph, wrong), RangeError);
   assert.throws(() => unitSamples(units, [residualGraph], [wrong]), RangeError);
   assert.throws(() => unitSamples(units, [residualGraph], []), RangeError);
+});
+
+Deno.test("fenceStampedCalls() drops whole calls, so the kept layers' means add up to the calls' mean", () => {
+  // Three nodes, eight stamped calls; call 5 is preempted inside node 1 (+0.5 ms) and call 7
+  // inside node 2 (+0.06 ms: an outlier for node 2 alone, not for the whole call).
+  const base = [[0.1, 0.2, 0.05], [0.11, 0.19, 0.05], [0.1, 0.21, 0.05], [0.09, 0.2, 0.05]];
+  const calls = [...base, ...base].map((c) => [...c]);
+  calls[5]![1]! += 0.5;
+  calls[7]![2]! += 0.06;
+  const samples = {
+    totals: [1, 2],
+    nodes: [0, 1, 2].map((n) => calls.map((c) => c[n]!)),
+    tail: calls.map(() => 0.01),
+  };
+  const kept = fenceStampedCalls(samples, 3);
+  assert.equal(kept.tail.length, 7); // call 5 only
+  assert.ok(kept.nodes.every((n) => n.length === 7));
+  assert.deepEqual(kept.totals, [1, 2]); // plain calls untouched
+  assert.ok(kept.nodes[2]!.some((x) => Math.abs(x - 0.11) < 1e-12)); // call 7 stays whole
+  const mean = (x: readonly number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+  const callTotals = kept.tail.map((t, c) => kept.nodes.reduce((a, n) => a + n[c]!, t));
+  const sumOfMeans = kept.nodes.reduce((a, n) => a + mean(n), mean(kept.tail));
+  assert.ok(Math.abs(sumOfMeans - mean(callTotals)) < 1e-12);
+  assert.throws(() => fenceStampedCalls(samples, -1), RangeError);
 });
 
 Deno.test("measureNetworks() stamps every node and subtracts the stamp's cost", () => {
