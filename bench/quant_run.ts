@@ -16,19 +16,35 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { benchQuant, QUANT_MODES, type QuantMode } from "./quant.ts";
+import { benchQuant, QUANT_MODES, type QuantBenchOptions, type QuantMode } from "./quant.ts";
 import type { PruneBenchOptions } from "./quant_prune.ts";
 import { QAT_FLAGS, qatRecipeFromFlags } from "./quant_run_qat.ts";
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new RangeError(`Cannot use --${name} ${v}`);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new RangeError(`--${name} must be a positive number, got "${v}"`);
+  }
   return n;
 }
 
-/** Parses the arguments, runs, prints the records; returns the exit code. */
-export async function runQuantCli(args: readonly string[]): Promise<number> {
+function seed(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`--${name} must be an integer >= 0, got "${v}"`);
+  }
+  return n;
+}
+
+/**
+ * The options of {@linkcode benchQuant} that `args` ask for (log excluded). Throws a
+ * RangeError naming the flag for a bad value, a TypeError for an unknown flag.
+ */
+export function quantCliOptions(
+  args: readonly string[],
+): Omit<QuantBenchOptions, "log"> & { json?: string } {
   const { values } = parseArgs({
     args: [...args],
     options: {
@@ -85,7 +101,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
   const stages = num("stages", values.stages), minKeep = num("min-keep", values["min-keep"]);
   const reconstruct = num("reconstruct", values.reconstruct);
   const finalRecalibration = num("final-recalibration", values["final-recalibration"]);
-  const finetuneSeed = num("finetune-seed", values["finetune-seed"]);
+  const finetuneSeed = seed("finetune-seed", values["finetune-seed"]);
   const criterionBatches = num("criterion-batches", values["criterion-batches"]);
   // 0 turns off the feature term of prune-l1-half.
   const featureDistill = values["feature-distill"] === "0"
@@ -114,7 +130,7 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
   };
   const testLimit = num("test-limit", values["test-limit"]);
   const trainLimit = num("train-limit", values["train-limit"]);
-  const records = await benchQuant({
+  return {
     ...(values.models ? { models: values.models.split(",") } : {}),
     ...(modes ? { modes } : {}),
     ...(testLimit ? { testLimit } : {}),
@@ -122,10 +138,27 @@ export async function runQuantCli(args: readonly string[]): Promise<number> {
     ...(lr ? { finetuneLr: lr } : {}),
     prune,
     qat: qatRecipeFromFlags(values),
-    log: (line) => console.error(line),
-  });
+    ...(values.json ? { json: values.json } : {}),
+  };
+}
+
+/**
+ * Parses the arguments, runs, prints the records; returns the exit code (0 every record
+ * measured, 1 a record failed, 2 bad arguments, said on stderr).
+ */
+export async function runQuantCli(args: readonly string[]): Promise<number> {
+  let options;
+  try {
+    options = quantCliOptions(args);
+  } catch (e) {
+    if (!(e instanceof RangeError || e instanceof TypeError)) throw e;
+    console.error(`quant_run: ${e.message}`);
+    return 2;
+  }
+  const { json, ...bench } = options;
+  const records = await benchQuant({ ...bench, log: (line) => console.error(line) });
   const text = JSON.stringify(records, null, 2);
-  if (values.json) await Deno.writeTextFile(values.json, text + "\n");
+  if (json) await Deno.writeTextFile(json, text + "\n");
   console.log(text);
   return records.some((r) => r.value === null) ? 1 : 0;
 }

@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { quantCliOptions, runQuantCli } from "../../bench/quant_run.ts";
+
+Deno.test("quant_run: --finetune-seed takes 0 (the default seed) and any integer >= 0", () => {
+  assert.equal(quantCliOptions(["--finetune-seed", "0"]).prune?.finetuneSeed, 0);
+  assert.equal(quantCliOptions(["--finetune-seed", "2"]).prune?.finetuneSeed, 2);
+  assert.equal(quantCliOptions([]).prune?.finetuneSeed, undefined);
+  for (const bad of ["-1", "1.5", "one"]) {
+    assert.throws(
+      () => quantCliOptions([`--finetune-seed=${bad}`]),
+      new RegExp(`--finetune-seed must be an integer >= 0, got "${bad}"`),
+    );
+  }
+});
+
+Deno.test("quant_run: a bad value names its flag; the run stops before loading anything", async () => {
+  assert.throws(() => quantCliOptions(["--lr", "0"]), /--lr must be a positive number, got "0"/);
+  assert.throws(() => quantCliOptions(["--modes", "nope"]), /Cannot run mode "nope"/);
+  assert.throws(() => quantCliOptions(["--no-such-flag"]), TypeError);
+  const opts = quantCliOptions(["--models", "resnet8", "--lr", "8e-3", "--json", "out.json"]);
+  assert.deepEqual([opts.models, opts.finetuneLr, opts.json], [["resnet8"], 8e-3, "out.json"]);
+  const errors: string[] = [];
+  const error = console.error;
+  console.error = (line: string) => errors.push(line);
+  try {
+    assert.equal(await runQuantCli(["--batch=-64"]), 2);
+  } finally {
+    console.error = error;
+  }
+  assert.deepEqual(errors, ['quant_run: --batch must be a positive number, got "-64"']);
+});
