@@ -16,16 +16,9 @@ import type {
   TrialJobSpec,
 } from "../engine/search/jobs_spec.ts";
 import { expectFields } from "../engine/search/jobs_spec.ts";
-import {
-  budgetsOf,
-  costsOf,
-  type FrontPoint,
-  RESULT_FORMAT,
-  type SearchResult,
-} from "../engine/search/result.ts";
+import type { SearchResult } from "../engine/search/result.ts";
 import type { SearchSpec } from "../engine/search/spec.ts";
 import { problemOf, type SearchStatic, uniformCandidates } from "../engine/search/static.ts";
-import { spaceLog10Size } from "../engine/space/assemble.ts";
 import { choiceOfConfiguration } from "../engine/space/genes.ts";
 import { feasibleAnchor } from "../engine/strategies/feasibility.ts";
 import { candidateOf, objectivesOf } from "../engine/strategies/evaluate.ts";
@@ -33,6 +26,7 @@ import { paretoFront } from "../engine/strategies/pareto.ts";
 import type { Candidate } from "../engine/strategies/types.ts";
 import type { Bus } from "./bus/bus.ts";
 import { encode } from "./codec.ts";
+import { defaultLayersOf, searchResultOf, splitTrials } from "./coordinator_result.ts";
 import type { JobQueue } from "./job_queue.ts";
 import {
   type EventMessage,
@@ -187,24 +181,8 @@ export async function coordinateSearch(o: CoordinatorOptions): Promise<SearchRes
         )
       )),
   );
-  const feasible: { budgets: readonly Budget[]; chosen: Candidate; result: TrialJobResult }[] = [];
-  const infeasible: { budget: string; message: string }[] = [];
-  trials.forEach((t, i) => {
-    const budgets = points[i]!;
-    const label = budgets.map((b) => b.text).join(",");
-    if (t.status === "fulfilled") {
-      const r = expectFields<TrialJobResult>(t.value, "trial result", ["chosen", "front"]);
-      feasible.push({ budgets, chosen: candidateOf(problem, r.chosen, budgets), result: r });
-    } else {
-      infeasible.push({ budget: label, message: (t.reason as Error).message });
-    }
-  });
-  if (feasible.length === 0) {
-    const first = trials[0];
-    const reason = first?.status === "rejected" ? (first.reason as Error) : undefined;
-    if (reason?.message.includes("smallest achievable")) throw reason;
-    throw reason ?? new Error("no budget point");
-  }
+  const outcomes = splitTrials(points, trials, problem);
+  const { feasible } = outcomes;
 
   // 3. The front of everything the trials returned (judged with no budget).
   const kinds = [...new Map(o.static.budgets.map((b) => [b.kind, b])).values()];
@@ -234,13 +212,7 @@ export async function coordinateSearch(o: CoordinatorOptions): Promise<SearchRes
     .filter((c) => c.feasible)
     .sort((a, b) => a.value - b.value)
     .slice(0, o.compareUniform ?? DEFAULT_COMPARE_UNIFORM);
-  const defaultLayers = Object.fromEntries(
-    o.static.space.layers.map((name, l) => {
-      const pairs = o.static.space.pairs[l]!;
-      const p = pairs.find((q) => q.w === 8 && q.a === 8) ?? pairs[pairs.length - 1]!;
-      return [name, { wbits: p.w, abits: p.a, width: 1 }];
-    }),
-  );
+  const defaultLayers = defaultLayersOf(o.static.space);
   const baselineCand = candidateOf(
     problem,
     choiceOfConfiguration(o.static.space, { layers: defaultLayers }),
@@ -292,69 +264,19 @@ export async function coordinateSearch(o: CoordinatorOptions): Promise<SearchRes
       choice: c.configuration.layers as unknown as JsonValue,
     });
   });
-  const accOf = (i: number) => evals[i]?.accuracy ?? undefined;
-  const chosenIdx = new Map(feasible.map((f, i) => [f.chosen.choice.join(","), i]));
-  const frontPoints: FrontPoint[] = front.map((c) => {
-    const i = chosenIdx.get(c.choice.join(","));
-    const acc = i === undefined ? undefined : accOf(i);
-    return {
-      budget: i === undefined ? "front" : feasible[i]!.budgets.map((b) => b.text).join(","),
-      value: c.value,
-      costs: costsOf(c),
-      layers: c.configuration.layers,
-      ...(acc === undefined || acc === null ? {} : { accuracy: acc }),
-      ...(i === 0 ? { chosen: true } : {}),
-    };
-  });
-  if (!frontPoints.some((p) => p.chosen)) {
-    const acc = accOf(0);
-    frontPoints.push({
-      budget: first.budgets.map((b) => b.text).join(","),
-      value: first.chosen.value,
-      costs: costsOf(first.chosen),
-      layers: first.chosen.configuration.layers,
-      ...(acc === undefined || acc === null ? {} : { accuracy: acc }),
-      chosen: true,
-    });
-  }
-  const uniformEvals = uniforms.map((u) => ({
-    layers: u.configuration.layers,
-    accuracy: evals[feasible.length + uniforms.indexOf(u)]?.accuracy ?? NaN,
-    costs: costsOf(u),
-  })).sort((a, b) => b.accuracy - a.accuracy);
-  const defaultAcc = evals[evals.length - 1]?.accuracy;
-  return {
-    format: RESULT_FORMAT,
+  return searchResultOf({
     run,
-    model: spec.model,
-    profile: o.static.profile.name,
-    budgets: budgetsOf(o.static.budgets),
-    strategy: spec.strategy,
-    seed: spec.seed,
-    dataFree: spec.dataFree,
-    baseline: {
-      accuracy: sens.floatAccuracy ?? NaN,
-      costs: costsOf(baselineCand),
-      layers: defaultLayers,
-      ...(defaultAcc === null || defaultAcc === undefined ? {} : {
-        uniformAccuracy: defaultAcc,
-        uniformFinetuneSteps: evals[evals.length - 1]?.finetuneSteps ?? REFERENCE_FINETUNE_STEPS,
-      }),
-    },
-    chosen: {
-      layers: first.chosen.configuration.layers,
-      accuracy: accOf(0) ?? NaN,
-      costs: costsOf(first.chosen),
-      value: first.chosen.value,
-      proven: first.result.proven,
-      uniform: uniformEvals[0] ?? null,
-      ...(uniformEvals.length > 0 ? { uniforms: uniformEvals } : {}),
-    },
-    front: frontPoints,
-    infeasible,
+    spec,
+    static: o.static,
+    trials: outcomes,
+    front,
+    uniforms,
+    baseline: { candidate: baselineCand, layers: defaultLayers },
+    evals,
+    floatAccuracy: sens.floatAccuracy,
     timings,
-    spaceLog10: spaceLog10Size(o.static.space),
-  };
+    defaultFinetuneSteps: REFERENCE_FINETUNE_STEPS,
+  });
 }
 
 /** Parses budget texts back (for workers). */
