@@ -18,7 +18,7 @@
 import { tf } from "../engine/backend.ts";
 import { batches } from "../engine/data/batches.ts";
 import type { Dataset } from "../engine/data/dataset.ts";
-import type { ExecSettings } from "../engine/exec/settings.ts";
+import { type ExecSettings, noDropoutSettings } from "../engine/exec/settings.ts";
 import { sliceDataset } from "../engine/data/dataset.ts";
 import { disposeWeights, type Weights } from "../engine/exec/weights.ts";
 import type { Graph } from "../engine/models/ir.ts";
@@ -108,6 +108,11 @@ export interface PruneBenchOptions {
   readonly distillTemperature?: number;
   /** Label smoothing of the cross-entropy. @default 0 */
   readonly labelSmoothing?: number;
+  /**
+   * Keep the network's dropout (rate as trained) during the fine-tune; false: dropout off,
+   * batch-norm momenta as trained. @default true
+   */
+  readonly dropout?: boolean;
   /** Prune-then-recover steps that share the epochs' images (prune-half modes). @default 1 */
   readonly stages?: number;
   /**
@@ -216,7 +221,9 @@ async function recover(
     flip: true,
     ...(opts.finetuneSeed === undefined ? {} : { seed: opts.finetuneSeed }),
     ...(opts.labelSmoothing === undefined ? {} : { labelSmoothing: opts.labelSmoothing }),
-    settings: ctx.settings,
+    settings: opts.dropout === false
+      ? { ...ctx.settings, dropout: noDropoutSettings(small.graph).dropout }
+      : ctx.settings,
     ...(distill ? { teacher } : {}),
     onProgress: progress(ctx, mode),
   });
@@ -231,12 +238,15 @@ async function recover(
   return {
     ...final,
     finalRecalibrationImages: opts.finalRecalibration ?? 0,
+    dropout: opts.dropout ?? true,
     finetuneSeed: opts.finetuneSeed ?? 0,
     accuracyAfterRecalibration: 100 * recalibrated,
     recalibrationImages: RECALIBRATION_IMAGES,
     finetuneEpochs: epochs,
     finetuneExamples: r.examples,
     steps: r.steps,
+    // Mean training loss of the last epoch.
+    ...("history" in r && r.history.length > 0 ? { finetuneLoss: r.history.at(-1)!.loss } : {}),
     distill,
     ...(distill ? { distillAlpha: teacher.alpha ?? "default" } : {}),
     ...(distill ? { distillTemperature: teacher.temperature ?? "default" } : {}),

@@ -4,7 +4,7 @@
  *
  * ```sh
  * deno run -A bench/quant_run.ts --models resnet8 --modes prune-l1-half [--criterion l1]
- *   [--allocation uniform|global|global-macs|sensitivity] [--no-distill] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
+ *   [--allocation uniform|global|global-macs|sensitivity] [--no-distill] [--no-dropout] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
  *   [--alpha 0.9] [--temperature 4] [--label-smoothing 0.1] [--stages 2] [--soft 0.5]
  *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512] [--final-recalibration 4096] [--finetune-seed 1] [--criterion-batches 16]
  *   [--keep-whole conv1,block1_pw] [--feature-distill 1] [--feature-layers relu1,block1_pw_relu]
@@ -53,6 +53,7 @@ export function quantCliOptions(
       criterion: { type: "string" },
       allocation: { type: "string" },
       "no-distill": { type: "boolean" },
+      "no-dropout": { type: "boolean" },
       bandwidth: { type: "string" },
       lr: { type: "string" },
       batch: { type: "string" },
@@ -111,6 +112,7 @@ export function quantCliOptions(
     ...(values.criterion ? { criterion: values.criterion } : {}),
     ...(allocation ? { allocation } : {}),
     ...(values["no-distill"] ? { distill: false } : {}),
+    ...(values["no-dropout"] ? { dropout: false } : {}),
     ...(bandwidth ? { bandwidth } : {}),
     ...(batchSize ? { batchSize } : {}),
     ...(distillAlpha ? { distillAlpha } : {}),

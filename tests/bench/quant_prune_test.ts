@@ -75,6 +75,21 @@ Deno.test("runPruneHalf(): feature distillation at every activation, recorded, n
   assert.equal(off.extra.featureDistill, undefined);
 });
 
+Deno.test("runPruneHalf(): dropout as trained by default, off on request", async () => {
+  const on = await runPruneHalf(ctx, { criterion: "l1", batchSize: 64, distill: false });
+  const off = await runPruneHalf(ctx, {
+    criterion: "l1",
+    batchSize: 64,
+    distill: false,
+    dropout: false,
+  });
+  assert.equal(on.extra.dropout, true);
+  assert.equal(off.extra.dropout, false);
+  // Same seed and data: only the dropout masks (rate 0.2 before the logits) differ.
+  assert.ok(Number.isFinite(on.extra.finetuneLoss) && Number.isFinite(off.extra.finetuneLoss));
+  assert.notEqual(on.extra.finetuneLoss, off.extra.finetuneLoss);
+});
+
 Deno.test("runPruneHalf() rejects bad stages, soft shares and feature-distillation settings", async () => {
   await assert.rejects(() => runPruneHalf(ctx, { stages: 0 }), /0 stages/);
   await assert.rejects(() => runPruneHalf(ctx, { soft: 1.5 }), /share 1.5/);

@@ -17,6 +17,8 @@ Deno.test("quant_run: a bad value names its flag; the run stops before loading a
   assert.throws(() => quantCliOptions(["--lr", "0"]), /--lr must be a positive number, got "0"/);
   assert.throws(() => quantCliOptions(["--modes", "nope"]), /Cannot run mode "nope"/);
   assert.throws(() => quantCliOptions(["--no-such-flag"]), TypeError);
+  assert.equal(quantCliOptions(["--no-dropout"]).prune?.dropout, false);
+  assert.equal(quantCliOptions([]).prune?.dropout, undefined);
   const opts = quantCliOptions(["--models", "resnet8", "--lr", "8e-3", "--json", "out.json"]);
   assert.deepEqual([opts.models, opts.finetuneLr, opts.json], [["resnet8"], 8e-3, "out.json"]);
   const errors: string[] = [];
