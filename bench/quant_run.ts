@@ -4,7 +4,7 @@
  *
  * ```sh
  * deno run -A bench/quant_run.ts --models resnet8 --modes prune-l1-half [--criterion l1]
- *   [--allocation uniform|global|global-macs|sensitivity] [--no-distill] [--no-dropout] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
+ *   [--allocation uniform|global|global-macs|sensitivity] [--no-distill] [--dropout | --no-dropout] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
  *   [--alpha 0.9] [--temperature 4] [--label-smoothing 0.1] [--stages 2] [--soft 0.5]
  *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512] [--final-recalibration 4096] [--finetune-seed 1] [--criterion-batches 16]
  *   [--keep-whole conv1,block1_pw] [--feature-distill 1] [--feature-layers relu1,block1_pw_relu]
@@ -18,7 +18,7 @@
 import { parseArgs } from "node:util";
 import { benchQuant, QUANT_MODES, type QuantBenchOptions, type QuantMode } from "./quant.ts";
 import type { PruneBenchOptions } from "./quant_prune.ts";
-import { QAT_FLAGS, qatRecipeFromFlags } from "./quant_run_qat.ts";
+import { QAT_FLAGS, qatRecipeFromFlags, toggle } from "./quant_run_qat.ts";
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -53,6 +53,7 @@ export function quantCliOptions(
       criterion: { type: "string" },
       allocation: { type: "string" },
       "no-distill": { type: "boolean" },
+      dropout: { type: "boolean" },
       "no-dropout": { type: "boolean" },
       bandwidth: { type: "string" },
       lr: { type: "string" },
@@ -103,6 +104,7 @@ export function quantCliOptions(
   const reconstruct = num("reconstruct", values.reconstruct);
   const finalRecalibration = num("final-recalibration", values["final-recalibration"]);
   const finetuneSeed = seed("finetune-seed", values["finetune-seed"]);
+  const dropout = toggle(values.dropout, values["no-dropout"], "dropout");
   const criterionBatches = num("criterion-batches", values["criterion-batches"]);
   // 0 turns off the feature term of prune-l1-half.
   const featureDistill = values["feature-distill"] === "0"
@@ -112,7 +114,7 @@ export function quantCliOptions(
     ...(values.criterion ? { criterion: values.criterion } : {}),
     ...(allocation ? { allocation } : {}),
     ...(values["no-distill"] ? { distill: false } : {}),
-    ...(values["no-dropout"] ? { dropout: false } : {}),
+    ...("on" in dropout ? { dropout: dropout.on } : {}),
     ...(bandwidth ? { bandwidth } : {}),
     ...(batchSize ? { batchSize } : {}),
     ...(distillAlpha ? { distillAlpha } : {}),

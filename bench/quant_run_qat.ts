@@ -43,7 +43,8 @@ function seedOf(v: string): number {
   return n;
 }
 
-function toggle(on: boolean | undefined, off: boolean | undefined, name: string) {
+/** A `--x` / `--no-x` pair: `{on}` when one is given, `{}` when neither; both is an error. */
+export function toggle(on: boolean | undefined, off: boolean | undefined, name: string) {
   if (on && off) throw new RangeError(`Cannot use both --${name} and --no-${name}`);
   return on ? { on: true } : off ? { on: false } : {};
 }

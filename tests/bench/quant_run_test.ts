@@ -18,7 +18,12 @@ Deno.test("quant_run: a bad value names its flag; the run stops before loading a
   assert.throws(() => quantCliOptions(["--modes", "nope"]), /Cannot run mode "nope"/);
   assert.throws(() => quantCliOptions(["--no-such-flag"]), TypeError);
   assert.equal(quantCliOptions(["--no-dropout"]).prune?.dropout, false);
+  assert.equal(quantCliOptions(["--dropout"]).prune?.dropout, true);
   assert.equal(quantCliOptions([]).prune?.dropout, undefined);
+  assert.throws(
+    () => quantCliOptions(["--dropout", "--no-dropout"]),
+    /both --dropout and --no-dropout/,
+  );
   const opts = quantCliOptions(["--models", "resnet8", "--lr", "8e-3", "--json", "out.json"]);
   assert.deepEqual([opts.models, opts.finetuneLr, opts.json], [["resnet8"], 8e-3, "out.json"]);
   const errors: string[] = [];
