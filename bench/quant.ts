@@ -126,6 +126,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
   const { uniformConfig } = await import("../engine/quant/act_targets.ts");
   const { evaluateGraph } = await import("../engine/quant/evaluate_graph.ts");
   const {
+    DEFAULT_PRUNE_L1_DROPOUT,
     DEFAULT_PRUNE_L1_FEATURE_DISTILL,
     DEFAULT_PRUNE_L1_FINETUNE_LR,
     runPruneHalf,
@@ -252,6 +253,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
           // The feature term needs the float network as the teacher: one stage only.
           featureDistill: opts.prune?.featureDistill ??
             ((opts.prune?.stages ?? 1) === 1 ? DEFAULT_PRUNE_L1_FEATURE_DISTILL : 0),
+          dropout: opts.prune?.dropout ?? DEFAULT_PRUNE_L1_DROPOUT,
         }),
       "prune-half": () =>
         runPruneHalf(pruneCtx, {
