@@ -94,7 +94,7 @@ export interface QuantBenchOptions {
   /** QAT recipe, field by field over {@linkcode DEFAULT_QAT_RECIPE}. */
   readonly qat?: QatRecipe;
   /**
-   * Fine-tuning peak learning rate after pruning or merging. @default 8e-3 for prune-l1-half
+   * Fine-tuning peak learning rate after pruning or merging. @default 1e-2 for prune-l1-half
    * (DEFAULT_PRUNE_L1_FINETUNE_LR), else 5e-3 (DEFAULT_PRUNE_FINETUNE_LR)
    */
   readonly finetuneLr?: number;

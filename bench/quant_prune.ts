@@ -47,11 +47,14 @@ export const DEFAULT_PRUNE_ALLOCATION: Allocation = "uniform";
 export const DEFAULT_PRUNE_FINETUNE_LR = 5e-3;
 /**
  * Peak learning rate of the `prune-l1-half` fine-tune (L1, uniform). Points lost at half
- * the MACs after one epoch (2026-11-29): resnet8 0.98 at 5e-3, 0.92 at 8e-3; mobilenet-tiny
- * 1.56 / 1.59 at 5e-3 (fine-tune seeds 0 / 1), 1.17 / 1.43 / 1.34 at 8e-3 (seeds 0 / 1 / 2,
- * mean 1.31).
+ * the MACs after one epoch (2026-11-29), session 6 (dropout on, no feature term): resnet8 0.98
+ * at 5e-3, 0.92 at 8e-3; mobilenet-tiny 1.56 / 1.59 at 5e-3 (fine-tune seeds 0 / 1), 1.17 /
+ * 1.43 / 1.34 at 8e-3 (seeds 0 / 1 / 2, mean 1.31). Session 7, with the feature term and
+ * dropout off: mobilenet-tiny 1.06 / 1.00 / 0.96 at 8e-3 (mean 1.01), 0.91 / 1.01 / 0.99 at
+ * 1e-2 (mean 0.97; seeds 3 / 4: 0.95 / 1.07); resnet8 0.87 / 0.82 / 0.63 at 8e-3 (mean
+ * 0.77), 0.86 / 0.74 / 0.67 at 1e-2 (mean 0.76).
  */
-export const DEFAULT_PRUNE_L1_FINETUNE_LR = 8e-3;
+export const DEFAULT_PRUNE_L1_FINETUNE_LR = 1e-2;
 /**
  * Weight of feature-map distillation in the `prune-l1-half` fine-tune (every activation; see
  * {@linkcode PruneBenchOptions.featureDistill}). Points lost at half the MACs, L1 uniform,
