@@ -130,6 +130,12 @@ export interface PruneBenchOptions {
    * @default {@linkcode DEFAULT_PRUNE_L1_DROPOUT} in prune-l1-half, else true
    */
   readonly dropout?: boolean;
+  /**
+   * Decay of a moving average of the weights over the fine-tune, written into them at its end
+   * (the batch norms' statistics are then re-estimated on `finalRecalibration` images, if
+   * given). @default none
+   */
+  readonly ema?: number;
   /** Prune-then-recover steps that share the epochs' images (prune-half modes). @default 1 */
   readonly stages?: number;
   /**
@@ -238,6 +244,7 @@ async function recover(
     flip: true,
     ...(opts.finetuneSeed === undefined ? {} : { seed: opts.finetuneSeed }),
     ...(opts.labelSmoothing === undefined ? {} : { labelSmoothing: opts.labelSmoothing }),
+    ...(opts.ema === undefined ? {} : { ema: opts.ema }),
     settings: opts.dropout === false
       ? { ...ctx.settings, dropout: noDropoutSettings(small.graph).dropout }
       : ctx.settings,
@@ -256,6 +263,7 @@ async function recover(
     ...final,
     finalRecalibrationImages: opts.finalRecalibration ?? 0,
     dropout: opts.dropout ?? true,
+    ...(opts.ema === undefined ? {} : { ema: opts.ema }),
     finetuneSeed: opts.finetuneSeed ?? 0,
     accuracyAfterRecalibration: 100 * recalibrated,
     recalibrationImages: RECALIBRATION_IMAGES,

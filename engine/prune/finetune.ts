@@ -18,6 +18,7 @@ import type { Graph } from "../models/ir.ts";
 import { createRng, shuffleInPlace } from "../rng.ts";
 import { type EpochRecord, StepLog, type TrainProgress } from "../train/step_log.ts";
 import { gatherBatch } from "../train/augment.ts";
+import { WeightAverage } from "../train/weight_average.ts";
 import { registerBatchNormGradient } from "../train/batchnorm_grad.ts";
 import { checkDistillWeights, distillationLoss, type DistillWeights } from "../train/distill.ts";
 import {
@@ -71,6 +72,12 @@ export interface FineTuneOptions {
   readonly seed?: number;
   /** Executor hooks of the trained network at a step (0-based, across epochs). @default none */
   readonly hooks?: (step: number) => ExecHooks | undefined;
+  /**
+   * Decay of an exponential moving average of the trainable weights, written into them at the
+   * end (`engine/train/weight_average.ts`; batch-norm moving statistics are not averaged).
+   * @default none
+   */
+  readonly ema?: number;
   /** Stop after this many steps in all (for quick runs). @default every step */
   readonly maxSteps?: number;
   /** Called after every step. */
@@ -96,6 +103,9 @@ function checkOptions(o: FineTuneOptions): void {
   if (!(ls >= 0 && ls < 1)) throw new RangeError(`Cannot use label smoothing ${ls}`);
   if (o.teacher) checkDistillWeights(o.teacher);
   if (o.teacher?.features) checkFeatureDistill(o.teacher.features);
+  if (o.ema !== undefined && !(o.ema > 0 && o.ema < 1)) {
+    throw new RangeError(`Cannot fine-tune with ema ${o.ema}: expected a decay in (0, 1)`);
+  }
 }
 
 function lossOf(
@@ -143,6 +153,7 @@ export async function fineTune(
   const buffer = new Float32Array(batchSize * size);
   const varList = trainableVariables(weights);
   const optimizer = tf.train.adam(learningRateAt(schedule, 0, totalSteps));
+  const average = opts.ema === undefined ? undefined : new WeightAverage(varList, opts.ema);
   const lrSlot = optimizer as unknown as { learningRate: number };
   const f = opts.teacher?.features;
   const features = f ? { f, layers: new Set(f.positions.keys()) } : undefined;
@@ -200,10 +211,12 @@ export async function fineTune(
         sFeatures.clear();
         tFeatures.clear();
         applyBnUpdates(weights, updates, settings.bnMomentum);
+        average?.update();
         await log.step(loss, lr);
       }
       log.endEpoch();
     }
+    average?.apply();
     return {
       history: log.history,
       steps: log.steps,
@@ -212,5 +225,6 @@ export async function fineTune(
     };
   } finally {
     optimizer.dispose();
+    average?.dispose();
   }
 }

@@ -19,6 +19,11 @@ Deno.test("quant_run: a bad value names its flag; the run stops before loading a
   assert.throws(() => quantCliOptions(["--no-such-flag"]), TypeError);
   assert.equal(quantCliOptions(["--no-dropout"]).prune?.dropout, false);
   assert.equal(quantCliOptions(["--dropout"]).prune?.dropout, true);
+  assert.equal(quantCliOptions(["--ema", "0.998"]).prune?.ema, 0.998);
+  assert.throws(
+    () => quantCliOptions(["--ema", "1"]),
+    /--ema must be a decay in \(0, 1\), got "1"/,
+  );
   assert.equal(quantCliOptions([]).prune?.dropout, undefined);
   assert.throws(
     () => quantCliOptions(["--dropout", "--no-dropout"]),

@@ -122,7 +122,23 @@ Deno.test("fineTune() stops at maxSteps and leaks no tensors", async () => {
   disposeWeights(weights);
 });
 
+Deno.test("fineTune() with ema ends at the moving average of the weights, no leak", async () => {
+  const plain = cloneWeights(base), averaged = cloneWeights(base);
+  const n = tf.memory().numTensors;
+  await fineTune(graph, plain, { train, batchSize: 16, maxSteps: 1, settings });
+  await fineTune(graph, averaged, { train, batchSize: 16, maxSteps: 1, settings, ema: 0.75 });
+  assert.equal(tf.memory().numTensors, n);
+  // One step: average = 0.75 · start + 0.25 · after the step.
+  const [w0, w1, avg] = [base, plain, averaged].map((w) => w.conv1!.kernel!.dataSync());
+  const want = w0!.map((x, i) => 0.75 * x + 0.25 * w1![i]!);
+  assert.ok(w1!.some((x, i) => Math.abs(x - w0![i]!) > 1e-6), "the step moved the weights");
+  assert.ok(avg!.every((x, i) => Math.abs(x - want[i]!) < 1e-6));
+  disposeWeights(plain);
+  disposeWeights(averaged);
+});
+
 Deno.test("fineTune() rejects bad options", async () => {
+  await assert.rejects(() => fineTune(graph, base, { train, ema: 1 }), /ema 1: expected a decay/);
   await assert.rejects(() => fineTune(graph, base, { train, epochs: 0 }), /epochs 0/);
   await assert.rejects(() => fineTune(graph, base, { train, labelSmoothing: 1 }), /smoothing 1/);
   await assert.rejects(
