@@ -133,7 +133,10 @@ export interface PruneBenchOptions {
   /**
    * Decay of a moving average of the weights over the fine-tune, written into them at its end
    * (the batch norms' statistics are then re-estimated on `finalRecalibration` images, if
-   * given). @default none
+   * given). Measured on mobilenet-tiny at half the MACs with the prune-l1-half recipe
+   * (2026-11-29): decay 0.998 with 4096 re-estimation images lost 1.45 / 1.46 points (seeds
+   * 0 / 1) against 0.91 / 1.01 without: over ~500 steps the average reaches back into the
+   * high learning rates. @default none
    */
   readonly ema?: number;
   /** Prune-then-recover steps that share the epochs' images (prune-half modes). @default 1 */
