@@ -124,3 +124,34 @@ Deno.test("globalMasks() refuses a MACs target its minKeep floor cannot reach", 
     /Cannot prune to .* MACs while keeping 0.8 of every group: .*lower minKeep/,
   );
 });
+
+Deno.test("uniform allocation spends the MACs its rounding leaves, one channel per group at most", () => {
+  const model = buildZooModel("mobilenet-tiny", { seed: 1 });
+  const graph = graphFromLayersModel(model);
+  const weights = weightsFromLayersModel(model, graph);
+  model.dispose();
+  const groups = dependencyGroups(graph).filter((g) => g.prunable);
+  const r = pruneToRatio(graph, weights, {
+    criterion: "l1",
+    macsRatio: 0.5,
+    allocation: "uniform",
+  });
+  // Plain rounding of one keep-fraction (0.68) gives 11/22/43/43/87/87: 49.2% of the MACs.
+  assert.deepEqual(r.widths, {
+    conv1: 11,
+    block1_pw: 22,
+    block2_pw: 44,
+    block3_pw: 43,
+    block4_pw: 88,
+    block5_pw: 88,
+  });
+  assert.ok(r.macs.after <= 0.5 * r.macs.before && r.macs.after > 0.499 * r.macs.before);
+  // The group left at its rounded share could not take its channel within the budget.
+  const wider: Record<string, number> = { ...r.widths, block3_pw: 44 };
+  const widerMasks = Object.fromEntries(groups.map((g) => [
+    g.id,
+    Float32Array.from({ length: g.channels }, (_, c) => c < wider[g.id]! ? 1 : 0),
+  ]));
+  assert.ok(graphMacs(pruned(graph, widerMasks)) > 0.5 * r.macs.before);
+  disposeWeights(weights);
+});
