@@ -13,6 +13,16 @@ Deno.test("quant_run: --finetune-seed takes 0 (the default seed) and any integer
   }
 });
 
+Deno.test("quant_run: --finetune-epochs sets the pruning modes' fine-tune length, 0 for none", () => {
+  assert.equal(quantCliOptions(["--finetune-epochs", "3"]).finetuneEpochs, 3);
+  assert.equal(quantCliOptions(["--finetune-epochs", "0"]).finetuneEpochs, 0);
+  assert.equal(quantCliOptions([]).finetuneEpochs, undefined);
+  assert.throws(
+    () => quantCliOptions(["--finetune-epochs", "1.5"]),
+    /--finetune-epochs must be an integer >= 0, got "1.5"/,
+  );
+});
+
 Deno.test("quant_run: a bad value names its flag; the run stops before loading anything", async () => {
   assert.throws(() => quantCliOptions(["--lr", "0"]), /--lr must be a positive number, got "0"/);
   assert.throws(() => quantCliOptions(["--modes", "nope"]), /Cannot run mode "nope"/);
