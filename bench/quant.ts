@@ -85,6 +85,13 @@ export interface QuantBenchOptions {
   readonly testLimit?: number;
   /** Training images used by QAT / fine-tuning (first N). @default all 60k */
   readonly trainLimit?: number;
+  /**
+   * Training images held out (the last N of those loaded) to score the pruning and merge
+   * modes on besides the test set (`validationAccuracy`, `validationFloat`,
+   * `validationDrop`): choose recipes on these, not on the test set. They are not fine-tuned
+   * on, calibrated on or scored by a pruning criterion. @default 0
+   */
+  readonly validation?: number;
   /** QAT epochs. @default 1 */
   readonly qatEpochs?: number;
   /** Fine-tuning epochs after pruning. @default 1 */
@@ -118,6 +125,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
   const { initBackend, tf } = await import("../engine/backend.ts");
   const { loadFashionMnist } = await import("../engine/data/fashion_mnist.ts");
   const { batches } = await import("../engine/data/batches.ts");
+  const { sliceDataset } = await import("../engine/data/dataset.ts");
   const { resolveModel } = await import("../engine/models/load.ts");
   const { graphFromLayersModel } = await import("../engine/models/from_layers.ts");
   const ex = await import("../engine/exec/mod.ts");
@@ -137,7 +145,15 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
   const log = opts.log ?? (() => {});
   await initBackend("wasm");
   const test = await loadFashionMnist("test", opts.testLimit ? { limit: opts.testLimit } : {});
-  const train = await loadFashionMnist("train", opts.trainLimit ? { limit: opts.trainLimit } : {});
+  const loaded = await loadFashionMnist("train", opts.trainLimit ? { limit: opts.trainLimit } : {});
+  const held = opts.validation ?? 0;
+  if (!Number.isInteger(held) || held < 0 || held >= loaded.n) {
+    throw new RangeError(
+      `Cannot hold out ${held} validation images of ${loaded.n}: expected an integer in [0, ${loaded.n})`,
+    );
+  }
+  const train = held === 0 ? loaded : sliceDataset(loaded, 0, loaded.n - held);
+  const validation = held === 0 ? undefined : sliceDataset(loaded, loaded.n - held, loaded.n);
   const calSize = opts.calibrationSize ?? 1024;
   const calibration = () =>
     [...batches(train, { batchSize: 256, seed: 7 })].slice(0, Math.ceil(calSize / 256)).map(
@@ -147,6 +163,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
   const limits = {
     testImages: test.n,
     trainImages: train.n,
+    ...(validation ? { validationImages: validation.n } : {}),
     calibrationImages: calSize,
     qatEpochs: opts.qatEpochs ?? 1,
     finetuneEpochs: opts.finetuneEpochs ?? 1,
@@ -192,7 +209,16 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
         if (cal) tf.dispose(cal);
       }
     };
-    const pruneCtx = { graph, weights, settings, train, test, log };
+    const floatValidation = validation && evaluateGraph(graph, weights, validation).accuracy;
+    const pruneCtx = {
+      graph,
+      weights,
+      settings,
+      train,
+      test,
+      ...(validation ? { validation } : {}),
+      log,
+    };
     const run: Record<QuantMode, () => Promise<Result>> = {
       "ptq-w8a8": () => Promise.resolve(ptq({ wbits: 8, abits: 8 }, true, "minmax")),
       "datafree-w8a8": () => Promise.resolve(ptq({ wbits: 8, abits: 8 }, false, "minmax")),
@@ -280,9 +306,17 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
         const seconds = (performance.now() - start) / 1000;
         const drop = 100 * (float - accuracy);
         const common = { peer: null, peerValue: null, ratio: null, float: 100 * float };
+        const validated = typeof extra?.validationAccuracy === "number" &&
+            floatValidation !== undefined
+          ? {
+            validationFloat: 100 * floatValidation,
+            validationDrop: 100 * floatValidation - extra.validationAccuracy,
+          }
+          : {};
         const info = {
           ...limits,
           ...extra,
+          ...validated,
           target,
           seconds,
           meetsTarget: target === null ? null : drop <= target,

@@ -86,7 +86,23 @@ export interface PruneBenchContext {
   readonly settings: ExecSettings;
   readonly train: Dataset;
   readonly test: Dataset;
+  /**
+   * Held-out training images (not in `train`): the final network is also scored on them, as
+   * `validationAccuracy`, so that recipes can be chosen without the test set.
+   */
+  readonly validation?: Dataset;
   readonly log: (line: string) => void;
+}
+
+/** `{ validationAccuracy }` (percent) of a final network when `ctx` holds a validation set. */
+function validationOf(
+  ctx: PruneBenchContext,
+  net: { graph: Graph; weights: Weights },
+): Record<string, number> {
+  if (ctx.validation === undefined || ctx.validation.n === 0) return {};
+  return {
+    validationAccuracy: 100 * evaluateGraph(net.graph, net.weights, ctx.validation).accuracy,
+  };
 }
 
 /** Knobs of the pruning modes. */
@@ -404,6 +420,7 @@ export async function runPruneHalf(
     return {
       accuracy: evaluateGraph(current.graph, current.weights, ctx.test).accuracy,
       extra: {
+        ...validationOf(ctx, current),
         criterion,
         criterionBatches: opts.criterionBatches ?? DEFAULT_CRITERION_BATCHES,
         ...(opts.keepWhole === undefined ? {} : { keepWhole: opts.keepWhole }),
@@ -442,6 +459,7 @@ export async function runRedMerge(
     return {
       accuracy: evaluateGraph(red.graph, red.weights, ctx.test).accuracy,
       extra: {
+        ...validationOf(ctx, red),
         macsRatio: red.ratio.macs,
         channelsRatio: red.ratio.channels,
         merged: Object.fromEntries(Object.entries(red.merges).map(([k, v]) => [k, v.length])),

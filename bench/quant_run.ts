@@ -10,7 +10,7 @@
  *   [--keep-whole conv1,block1_pw] [--feature-distill 1] [--feature-layers relu1,block1_pw_relu]
  *   [--qat-lr 2e-4] [--qat-weights minmax|mse] [--qat-alpha 0.5] [--qat-temperature 2]
  *   [--qat-flip | --no-qat-flip] [--qat-freeze-bn 0.8] [--qat-lsq | --no-qat-lsq] [--qat-seed 0]
- *   [--finetune-epochs 1] [--test-limit N] [--train-limit N] [--json FILE]
+ *   [--finetune-epochs 1] [--validation 5000] [--test-limit N] [--train-limit N] [--json FILE]
  * ```
  *
  * @module
@@ -76,6 +76,7 @@ export function quantCliOptions(
       "feature-layers": { type: "string" },
       ...QAT_FLAGS,
       "finetune-epochs": { type: "string" },
+      validation: { type: "string" },
       "test-limit": { type: "string" },
       "train-limit": { type: "string" },
       json: { type: "string" },
@@ -143,12 +144,14 @@ export function quantCliOptions(
   const testLimit = num("test-limit", values["test-limit"]);
   const trainLimit = num("train-limit", values["train-limit"]);
   const finetuneEpochs = seed("finetune-epochs", values["finetune-epochs"]);
+  const validation = seed("validation", values.validation);
   return {
     ...(values.models ? { models: values.models.split(",") } : {}),
     ...(modes ? { modes } : {}),
     ...(testLimit ? { testLimit } : {}),
     ...(trainLimit ? { trainLimit } : {}),
     ...(finetuneEpochs === undefined ? {} : { finetuneEpochs }),
+    ...(validation ? { validation } : {}),
     ...(lr ? { finetuneLr: lr } : {}),
     prune,
     qat: qatRecipeFromFlags(values),

@@ -34,9 +34,42 @@ Deno.test({
     assert.equal(r.criterion, "l1");
     assert.equal(r.allocation, "uniform");
     assert.equal(r.finetuneExamples, 256); // one epoch of the 256 images
+    assert.equal(r.validationAccuracy, undefined); // nothing held out unless asked
     const told = await run({ dropout: true, featureDistill: 0, lr: 1e-3 });
     assert.equal(told.dropout, true);
     assert.equal(told.featureDistill, undefined);
     assert.equal(told.lr, 1e-3);
+  },
+});
+
+Deno.test({
+  name:
+    "benchQuant(): --validation holds its images out of the fine-tune and scores the result on them",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const [r] = await benchQuant({
+      models: ["mobilenet-tiny"],
+      modes: ["prune-l1-half"],
+      calibrationSize: 64,
+      testLimit: 64,
+      trainLimit: 256,
+      validation: 64,
+      prune: { batchSize: 64 },
+      log: () => {},
+    }) as Record<string, unknown>[];
+    assert.ok(r && r.value !== null, JSON.stringify(r));
+    assert.equal(r.trainImages, 192);
+    assert.equal(r.validationImages, 64);
+    assert.equal(r.finetuneExamples, 192); // one epoch of the 192 kept images only
+    const acc = r.validationAccuracy as number, float = r.validationFloat as number;
+    assert.ok(acc >= 0 && acc <= 100 && float >= 0 && float <= 100, JSON.stringify(r));
+    // Scores on 64 images are multiples of 100/64.
+    assert.ok(Math.abs(acc * 64 / 100 - Math.round(acc * 64 / 100)) < 1e-6, `${acc}`);
+    assert.ok(Math.abs((r.validationDrop as number) - (float - acc)) < 1e-9);
+    await assert.rejects(
+      () => benchQuant({ models: ["mobilenet-tiny"], trainLimit: 256, validation: 256 }),
+      /Cannot hold out 256 validation images of 256/,
+    );
   },
 });

@@ -23,6 +23,12 @@ Deno.test("quant_run: --finetune-epochs sets the pruning modes' fine-tune length
   );
 });
 
+Deno.test("quant_run: --validation N holds out N training images", () => {
+  assert.equal(quantCliOptions(["--validation", "5000"]).validation, 5000);
+  assert.equal(quantCliOptions([]).validation, undefined);
+  assert.throws(() => quantCliOptions(["--validation=-5"]), /--validation must be an integer/);
+});
+
 Deno.test("quant_run: a bad value names its flag; the run stops before loading anything", async () => {
   assert.throws(() => quantCliOptions(["--lr", "0"]), /--lr must be a positive number, got "0"/);
   assert.throws(() => quantCliOptions(["--modes", "nope"]), /Cannot run mode "nope"/);
