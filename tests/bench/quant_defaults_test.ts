@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { benchQuant } from "../../bench/quant.ts";
+import { benchQuant, type QuantBenchOptions } from "../../bench/quant.ts";
 import {
   DEFAULT_PRUNE_FINETUNE_LR,
   DEFAULT_PRUNE_L1_DROPOUT,
@@ -7,25 +7,28 @@ import {
   DEFAULT_PRUNE_L1_FINETUNE_LR,
 } from "../../bench/quant_prune.ts";
 
+/** The drop record of prune-l1-half on mobilenet-tiny, 256 training and 64 test images. */
+async function pruneL1Half(opts: QuantBenchOptions): Promise<Record<string, unknown>> {
+  const [r] = await benchQuant({
+    models: ["mobilenet-tiny"],
+    modes: ["prune-l1-half"],
+    calibrationSize: 64,
+    testLimit: 64,
+    trainLimit: 256,
+    log: () => {},
+    ...opts,
+  });
+  assert.ok(r && r.value !== null, JSON.stringify(r));
+  return r as Record<string, unknown>;
+}
+
 Deno.test({
   name:
     "benchQuant(): prune-l1-half runs its recipe (lr, feature term, dropout off) unless told otherwise",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const run = async (prune = {}) => {
-      const [r] = await benchQuant({
-        models: ["mobilenet-tiny"],
-        modes: ["prune-l1-half"],
-        calibrationSize: 64,
-        testLimit: 64,
-        trainLimit: 256,
-        prune: { batchSize: 64, ...prune },
-        log: () => {},
-      });
-      assert.ok(r && r.value !== null, JSON.stringify(r));
-      return r as Record<string, unknown>;
-    };
+    const run = (prune = {}) => pruneL1Half({ prune: { batchSize: 64, ...prune } });
     const r = await run();
     assert.equal(r.lr, DEFAULT_PRUNE_L1_FINETUNE_LR);
     assert.notEqual(DEFAULT_PRUNE_L1_FINETUNE_LR, DEFAULT_PRUNE_FINETUNE_LR);
@@ -48,17 +51,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const [r] = await benchQuant({
-      models: ["mobilenet-tiny"],
-      modes: ["prune-l1-half"],
-      calibrationSize: 64,
-      testLimit: 64,
-      trainLimit: 256,
-      validation: 64,
-      prune: { batchSize: 64 },
-      log: () => {},
-    }) as Record<string, unknown>[];
-    assert.ok(r && r.value !== null, JSON.stringify(r));
+    const r = await pruneL1Half({ validation: 64, prune: { batchSize: 64 } });
     assert.equal(r.trainImages, 192);
     assert.equal(r.validationImages, 64);
     assert.equal(r.finetuneExamples, 192); // one epoch of the 192 kept images only
