@@ -31,6 +31,8 @@ Deno.test("toFloat16() rounds to nearest even and maps overflow, infinity and Na
     -Infinity,
     NaN,
     -0,
+    2 ** -25,
+    3 * 2 ** -25,
   ]);
   const back = fromFloat16(toFloat16(xs));
   assert.equal(back[0], 1); // tie -> even mantissa
@@ -41,6 +43,8 @@ Deno.test("toFloat16() rounds to nearest even and maps overflow, infinity and Na
   assert.equal(back[5], -Infinity);
   assert.ok(Number.isNaN(back[6]));
   assert.ok(Object.is(back[7], -0));
+  assert.equal(back[8], 0); // half the smallest subnormal: tie -> even (0)
+  assert.equal(back[9], 2 ** -23); // 1.5 smallest subnormals: tie -> even (2)
 });
 
 Deno.test("compressTensor() halves a float32 tensor and decompressTensor() restores it", () => {
