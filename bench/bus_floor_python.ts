@@ -8,6 +8,7 @@
  * @module
  */
 import { PYTHON_CANDIDATES } from "./torch_peer.ts";
+import { TUNED_MALLOC_ENV } from "./allocator.ts";
 
 /** One Python round trip at a time, and the teardown. */
 export interface PythonFloor {
@@ -60,7 +61,13 @@ export async function openPythonFloor(
   for (const python of PYTHON_CANDIDATES) {
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(python, { args, stdin: "piped", stdout: "piped", stderr: "null" })
+      child = new Deno.Command(python, {
+        args,
+        env: TUNED_MALLOC_ENV,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "null",
+      })
         .spawn();
     } catch (err) {
       lastError = err;

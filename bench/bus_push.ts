@@ -28,6 +28,7 @@ import { type BenchRecord, makeRecord, type PeerMeasurement, type RecordKey } fr
 import { summarize } from "./stats.ts";
 import { measure } from "./timing.ts";
 import process from "node:process";
+import { TUNED_MALLOC_ENV } from "./allocator.ts";
 
 /** Bytes of the pushed gradient. @default 4 MiB */
 export const PUSH_BYTES = 4 << 20;
@@ -131,7 +132,8 @@ async function nodePeer(
   reps: number,
 ): Promise<{ samples: number[]; cpuMs: number }> {
   const args = [PEER_SCRIPT.pathname, url, PUSH_BYTES, chunkBytes, warmup, reps].map(String);
-  const out = await new Deno.Command("node", { args, stdin: "null" }).output();
+  const out = await new Deno.Command("node", { args, env: TUNED_MALLOC_ENV, stdin: "null" })
+    .output();
   if (!out.success) {
     const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" ");
     throw new Error(`node peer failed (run npm install in bench/node_peer): ${err}`);

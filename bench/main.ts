@@ -9,12 +9,17 @@
  * deno task bench --list
  * ```
  *
+ * Every record carries `allocator`: `tuned` when this process runs with the glibc settings of
+ * `bench/allocator.ts` (as `deno task bench` starts it), else `default`, with a warning: peers
+ * always run tuned, so an untuned run of ours is at a disadvantage.
+ *
  * Exit codes: 0 all cases measured, 1 a case or suite failed (records still written),
  * 2 bad usage (unknown suite or option).
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { allocatorSetting, TUNED_MALLOC_ENV } from "./allocator.ts";
 import type { BenchRecord } from "./record.ts";
 import type { SuiteOptions } from "./suite.ts";
 import { selectSuites, SUITES, UnknownSuiteError } from "./suites.ts";
@@ -109,11 +114,19 @@ export async function runBenchCli(args: readonly string[]): Promise<number> {
     }
     throw e;
   }
+  const allocator = allocatorSetting();
+  if (allocator === "default") {
+    err(
+      `bench: this process runs with glibc's default malloc settings and the peers with ${
+        Object.entries(TUNED_MALLOC_ENV).map(([k, v]) => `${k}=${v}`).join(" ")
+      }: run it through deno task bench for a like-for-like comparison`,
+    );
+  }
   const records: BenchRecord[] = [];
   let failed = false;
   for (const suite of suites) {
     try {
-      records.push(...await suite.run(options));
+      records.push(...(await suite.run(options)).map((r) => ({ ...r, allocator })));
     } catch (e) {
       failed = true;
       err(`bench: suite ${suite.name} failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -6,6 +6,7 @@
  */
 import type { PeerMeasurement } from "./record.ts";
 import type { SampleSummary } from "./stats.ts";
+import { TUNED_MALLOC_ENV } from "./allocator.ts";
 
 /** Pythons tried, in order. @default ["python3", "/usr/bin/python3"] */
 export const PYTHON_CANDIDATES: readonly string[] = ["python3", "/usr/bin/python3"];
@@ -33,7 +34,12 @@ export interface TorchPeerReport {
 
 async function run(cmd: string, args: string[]): Promise<Deno.CommandOutput | null> {
   try {
-    return await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    return await new Deno.Command(cmd, {
+      args,
+      env: TUNED_MALLOC_ENV,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
   } catch {
     return null; // not found / not executable
   }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { TUNED_MALLOC_ENV } from "../../bench/allocator.ts";
 import { assertBenchRecord } from "../../bench/record.ts";
 
 const MAIN = new URL("../../bench/main.ts", import.meta.url).pathname;
@@ -65,6 +66,31 @@ Deno.test("bench --suite train --models cnn-s fills the PyTorch peer when torch 
         assert.ok((r.peerValue ?? 0) > 0 && (r.ratio ?? 0) > 0);
       }
     }
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("bench records say whether our process ran with the tuned allocator", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  const run = async (env: Record<string, string>) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "--suite", "selftest", "--reps", "1", "--json", file],
+      env,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0);
+    const [record] = JSON.parse(await Deno.readTextFile(file));
+    return { allocator: record.allocator, stderr: new TextDecoder().decode(out.stderr) };
+  };
+  try {
+    const tuned = await run({ ...TUNED_MALLOC_ENV });
+    assert.equal(tuned.allocator, "tuned");
+    assert.doesNotMatch(tuned.stderr, /default malloc settings/);
+    const untuned = await run({ MALLOC_MMAP_THRESHOLD_: "", MALLOC_TRIM_THRESHOLD_: "" });
+    assert.equal(untuned.allocator, "default");
+    assert.match(untuned.stderr, /default malloc settings .* deno task bench/);
   } finally {
     await Deno.remove(file);
   }
