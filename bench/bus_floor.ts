@@ -3,7 +3,8 @@
  * sockets speaking the bare NATS text protocol (no client library, no codec), one
  * answering `subject` with a fixed payload, the other sending a request and waiting for
  * the whole reply. What a round trip costs in the kernel, the event loop and the server
- * alone: the `request-reply-small` case reports it beside ours and the stock client's.
+ * alone: the `request-reply-small` case reports it beside ours and the stock client's, the
+ * push cases beside theirs (as one message, or in the same chunks).
  *
  * @module
  */
@@ -89,16 +90,30 @@ export interface RawFloor {
   readonly close: () => void;
 }
 
+/** `PUB subject [reply] n`, the payload and CRLF as one frame. */
+function pubFrame(subject: string, reply: string, payload: Uint8Array): Uint8Array {
+  const head = te.encode(`PUB ${subject} ${reply ? `${reply} ` : ""}${payload.length}\r\n`);
+  const frame = new Uint8Array(head.length + payload.length + 2);
+  frame.set(head);
+  frame.set(payload, head.length);
+  frame.set([0x0d, 0x0a], head.length + payload.length);
+  return frame;
+}
+
 /**
  * Opens the two raw sockets on the server at `url` (`nats://host:port`, no credentials);
  * each round trip sends `payload` on `subject` and waits for a reply of `replyBytes` bytes.
+ * Several payloads (the chunks of one transfer) go out back to back as messages of their
+ * own, only the last asking for the reply.
  */
 export async function openRawFloor(
   url: string,
   subject: string,
-  payload: Uint8Array,
+  payload: Uint8Array | readonly Uint8Array[],
   replyBytes: number,
 ): Promise<RawFloor> {
+  const payloads = payload instanceof Uint8Array ? [payload] : payload;
+  if (payloads.length === 0) throw new RangeError("Cannot open a raw floor without a payload");
   const u = new URL(url.replace(/^nats:/, "http:"));
   const host = u.hostname, port = Number(u.port || 4222);
   const responder = await RawConn.open(host, port);
@@ -116,22 +131,15 @@ export async function openRawFloor(
   (async () => {
     while (open) {
       const m = await responder.msg();
-      const head = te.encode(`PUB ${m.reply} ${reply.length}\r\n`);
-      const frame = new Uint8Array(head.length + reply.length + 2);
-      frame.set(head);
-      frame.set(reply, head.length);
-      frame.set([0x0d, 0x0a], head.length + reply.length);
-      await responder.write(frame);
+      if (m.reply) await responder.write(pubFrame(m.reply, "", reply));
     }
   })().catch(() => {});
-  const head = te.encode(`PUB ${subject} ${inbox} ${payload.length}\r\n`);
-  const request = new Uint8Array(head.length + payload.length + 2);
-  request.set(head);
-  request.set(payload, head.length);
-  request.set([0x0d, 0x0a], head.length + payload.length);
+  const frames = payloads.map((p, i) =>
+    pubFrame(subject, i === payloads.length - 1 ? inbox : "", p)
+  );
   return {
     roundTrip: async () => {
-      await requester.write(request);
+      for (const f of frames) await requester.write(f);
       return (await requester.msg()).payload;
     },
     close: () => {

@@ -7,9 +7,9 @@
  * request. The responder decodes every chunk (zero-copy views), checks the transfer arrived
  * whole and replies with an encoded `grad-ack`. Peer: the npm `nats` client in Node.js moving
  * the same bytes in the same chunks (raw, without our codec), alternating with our rounds.
- * Where one message may carry the whole payload, a raw floor (`bus_floor.ts`: bare sockets,
- * no client, no codec, the payload as one message) runs in the same rounds and is recorded
- * as `rawFloorMedianMs` / `rawFloorMinMs`.
+ * A raw floor (`bus_floor.ts`: bare sockets, no client, no codec, the payload in the same
+ * number of messages) runs in the same rounds and is recorded as `rawFloorMedianMs` /
+ * `rawFloorMinMs`.
  *
  * @module
  */
@@ -142,14 +142,21 @@ async function nodePeer(
 }
 
 /**
- * The raw floor of a push (`bus_floor.ts`): the same bytes as one message from a bare socket,
- * read whole by another that answers 64 bytes. Only where one message may carry them all
- * (no chunking); null when it cannot open (logged).
+ * The raw floor of a push (`bus_floor.ts`): the same bytes in the same number of messages
+ * (`chunks` of at most `chunkBytes` each) from a bare socket, read whole by another that
+ * answers the last with 64 bytes; null when it cannot open (logged).
  */
-async function rawPushFloor(c: PushCase, bytes: number): Promise<RawFloor | null> {
-  if (bytes + 1024 > c.pusher.maxPayload) return null;
+async function rawPushFloor(
+  c: PushCase,
+  bytes: number,
+  chunkBytes: number,
+): Promise<RawFloor | null> {
+  const payloads = [];
+  for (let at = 0; at < bytes; at += chunkBytes) {
+    payloads.push(new Uint8Array(Math.min(chunkBytes, bytes - at)));
+  }
   try {
-    return await openRawFloor(c.url, `${c.subject}.floor`, new Uint8Array(bytes), 64);
+    return await openRawFloor(c.url, `${c.subject}.floor`, payloads, 64);
   } catch (err) {
     c.log(`bus: raw floor failed: ${err instanceof Error ? err.message : err}`);
     return null;
@@ -170,7 +177,7 @@ export async function benchPush(c: PushCase, tensor: WireTensor): Promise<BenchR
   let peerCpuMs = 0;
   let peerFailed = false;
   const sent = c.fp16 ? compressTensor(tensor) : tensor;
-  const floor = await rawPushFloor(c, sent.data.byteLength);
+  const floor = await rawPushFloor(c, sent.data.byteLength, chunkBytes);
   const floorSamples: number[] = [];
   // Alternate our rounds with the peer's (and the raw floor's) so all see the same load.
   for (let r = 0; r < rounds; r++) {

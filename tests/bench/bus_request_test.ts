@@ -76,6 +76,20 @@ Deno.test("openRawFloor() round-trips a request through nats-server with bare so
   }
 });
 
+Deno.test("openRawFloor() sends chunks as messages of their own, the last asking for the reply", async () => {
+  const server = await startNatsServer({ maxPayload: 1024 });
+  const chunks = [new Uint8Array(1000), new Uint8Array(1000), new Uint8Array(10)];
+  const floor = await openRawFloor(server.url, "t.floor", chunks, 70);
+  try {
+    // 2010 bytes exceed the 1 KiB max payload as one message: only chunks get through.
+    for (let i = 0; i < 3; i++) assert.equal((await floor.roundTrip() as Uint8Array).length, 70);
+  } finally {
+    floor.close();
+    await server.stop();
+  }
+  await assert.rejects(() => openRawFloor(server.url, "t.floor", [], 70), /without a payload/);
+});
+
 Deno.test({
   name: "openPythonFloor() times round trips through nats-server with blocking sockets",
   ignore: !hasPython,
