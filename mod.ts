@@ -87,6 +87,7 @@ export { renderReport } from "./engine/search/report.ts";
 // Actors
 export { InProcessBus } from "./actors/bus/in_process.ts";
 export { connectNatsBus } from "./actors/bus/nats.ts";
-export { decode, DecodeError, encode } from "./actors/codec.ts";
+export { decode, DecodeError, encode, encodeParts } from "./actors/codec.ts";
+export type { Payload } from "./actors/bus/payload.ts";
 export { startWorker } from "./actors/worker.ts";
 export { coordinateSearch } from "./actors/coordinator.ts";

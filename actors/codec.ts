@@ -15,6 +15,7 @@
  * @module
  */
 import { Packr, Unpackr } from "msgpackr";
+import { joinPayload } from "./bus/payload.ts";
 import { DecodeError } from "./decode_error.ts";
 import type { Message, WireTensor } from "./protocol.ts";
 import { isEventType, shapeSize, validateMessage } from "./validate.ts";
@@ -51,6 +52,8 @@ export interface DecodeOptions {
 }
 
 const pad8 = (n: number) => (n + 7) & ~7;
+/** Padding bytes (never written to). */
+const ZEROS = new Uint8Array(8);
 
 function isWireTensor(x: Record<string, unknown>): boolean {
   return typeof x.dtype === "string" && Array.isArray(x.shape) && ArrayBuffer.isView(x.data);
@@ -98,26 +101,46 @@ function strip(x: unknown, blobs: WireTensor[]): unknown {
  * ```
  */
 export function encode(message: Message): Uint8Array {
-  if (isEventType(message.type)) return te.encode(JSON.stringify(message));
+  return joinPayload(encodeParts(message));
+}
+
+/**
+ * The bytes of `encode(message)` as parts, without copying tensor data: the frame's prefix
+ * and header, then each tensor's bytes (a view of its data) and its padding. Publish them as
+ * they are (`Bus.publish` takes parts); the tensors must not change until they are sent.
+ *
+ * @example
+ * ```ts
+ * import { encode, encodeParts } from "./codec.ts";
+ * import { PROTOCOL_VERSION } from "./protocol.ts";
+ * const data = new Float32Array([1, 2, 3]);
+ * const parts = encodeParts({
+ *   type: "job-result", v: PROTOCOL_VERSION, run: "r1", trialId: "t0", jobId: "j1",
+ *   workerId: "w1", ok: true, tensors: { g: { dtype: "float32", shape: [3], data } },
+ * });
+ * console.assert(parts[1]!.buffer === data.buffer); // the tensor itself, not a copy
+ * ```
+ */
+export function encodeParts(message: Message): Uint8Array[] {
+  if (isEventType(message.type)) return [te.encode(JSON.stringify(message))];
   const blobs: WireTensor[] = [];
   const m = strip(message, blobs);
   const header = packr.pack({ m, b: blobs.map((t) => t.data.byteLength) });
-  let size = pad8(PREFIX_BYTES + header.length);
-  for (const t of blobs) size += pad8(t.data.byteLength);
-  const out = new Uint8Array(size);
-  out.set(MAGIC_BYTES, 0);
+  const head = new Uint8Array(pad8(PREFIX_BYTES + header.length));
+  head.set(MAGIC_BYTES, 0);
   const n = header.length;
-  out[4] = n & 0xff;
-  out[5] = (n >>> 8) & 0xff;
-  out[6] = (n >>> 16) & 0xff;
-  out[7] = n >>> 24;
-  out.set(header, PREFIX_BYTES);
-  let off = pad8(PREFIX_BYTES + header.length);
+  head[4] = n & 0xff;
+  head[5] = (n >>> 8) & 0xff;
+  head[6] = (n >>> 16) & 0xff;
+  head[7] = n >>> 24;
+  head.set(header, PREFIX_BYTES);
+  const parts: Uint8Array[] = [head];
   for (const t of blobs) {
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), off);
-    off += pad8(t.data.byteLength);
+    const bytes = t.data.byteLength;
+    parts.push(new Uint8Array(t.data.buffer, t.data.byteOffset, bytes));
+    if (pad8(bytes) > bytes) parts.push(ZEROS.subarray(0, pad8(bytes) - bytes));
   }
-  return out;
+  return parts;
 }
 
 function view(bytes: Uint8Array, offset: number, dtype: WireTensor["dtype"], n: number) {

@@ -8,7 +8,7 @@
 import type { Bus } from "./bus/bus.ts";
 import { RequestTimeoutError } from "./bus/bus.ts";
 import { splitTensors } from "./chunks.ts";
-import { decode, encode } from "./codec.ts";
+import { decode, encodeParts } from "./codec.ts";
 import { compressTensor } from "./fp16.ts";
 import { chunkBytesFor, ParamServerError } from "./param_wire.ts";
 import { pullShard, type ShardBuffers } from "./param_pull.ts";
@@ -139,7 +139,8 @@ export class ParamClient {
   /**
    * Pushes gradients (by parameter name; every name must have been pulled) to every shard
    * and resolves with the acks. Refusals (stale version, ...) resolve with
-   * `accepted: false`; a server error reply rejects with `ParamServerError`.
+   * `accepted: false`; a server error reply rejects with `ParamServerError`. The gradients
+   * are sent without being copied: they must not change until the returned promise settles.
    */
   async push(
     grads: Readonly<Record<string, Float32Array>>,
@@ -182,8 +183,9 @@ export class ParamClient {
     const transfer = `${o.workerId}-${++this.#seq}`;
     const ids = [o.run, o.trialId, o.workerId, transfer];
     const chunks = splitTensors(tensors, chunkBytesFor(this.#bus.maxPayload, ids));
+    // As parts: the gradients' bytes go to the bus uncopied (they do not change before the ack).
     const frames = chunks.map((parts, index) =>
-      encode({
+      encodeParts({
         type: "grad-push",
         v: PROTOCOL_VERSION,
         run: o.run,

@@ -15,7 +15,7 @@
  */
 import type { NatsBus } from "../actors/bus/nats.ts";
 import { splitTensors } from "../actors/chunks.ts";
-import { decode, encode } from "../actors/codec.ts";
+import { decode, encode, encodeParts } from "../actors/codec.ts";
 import { compressTensor } from "../actors/fp16.ts";
 import {
   type GradAckMessage,
@@ -106,7 +106,7 @@ async function push(c: PushCase, tensor: WireTensor, chunkBytes: number): Promis
   const chunks = splitTensors({ grad: t }, chunkBytes);
   const transfer = `x${++transferSeq}`;
   const frame = (index: number) =>
-    encode({
+    encodeParts({
       type: "grad-push",
       v: PROTOCOL_VERSION,
       run: "bench",

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Payload } from "./payload.ts";
 
 /** Default request timeout. @default 5000 */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -46,17 +47,23 @@ export interface Subscription {
 /** Reports a handler failure (subject, error); must not throw. */
 export type HandlerErrorListener = (subject: string, error: unknown) => void;
 
-/** Publish / request / subscribe with NATS semantics. */
+export type { Payload } from "./payload.ts";
+
+/**
+ * Publish / request / subscribe with NATS semantics. A payload may be given as parts (see
+ * `payload.ts`): they must not change until the message is sent (for a request, until it
+ * settles); the receiver sees them joined.
+ */
 export interface Bus {
   /** Largest payload one message may carry, in bytes. */
   readonly maxPayload: number;
   /** Sends `data` to every matching subscription (one member per queue group). */
-  publish(subject: string, data: Uint8Array): void;
+  publish(subject: string, data: Payload): void;
   /**
    * Sends `data` and resolves with the first reply. Rejects with `NoRespondersError` when
    * nobody listens on `subject` and `RequestTimeoutError` when no reply comes in time.
    */
-  request(subject: string, data: Uint8Array, options?: RequestOptions): Promise<Uint8Array>;
+  request(subject: string, data: Payload, options?: RequestOptions): Promise<Uint8Array>;
   /** Calls `handler` for each message on subjects matching `subject`. */
   subscribe(subject: string, handler: BusHandler, options?: SubscribeOptions): Subscription;
   /** Resolves once everything published so far has reached the server (or subscribers). */

@@ -21,6 +21,7 @@ import {
   type Subscription,
 } from "./bus.ts";
 import { checkSubject, subjectMatches } from "./subject.ts";
+import { joinPayload, type Payload } from "./payload.ts";
 
 /** Max payload of the in-process bus. @default 64 MiB */
 export const DEFAULT_IN_PROCESS_MAX_PAYLOAD = 64 << 20;
@@ -68,16 +69,14 @@ export class InProcessBus implements Bus {
     this.#onError = options.onHandlerError ?? logHandlerError;
   }
 
-  publish(subject: string, data: Uint8Array): void {
+  publish(subject: string, data: Payload): void {
     this.#send(subject, data, undefined);
   }
 
-  #send(subject: string, data: Uint8Array, reply: string | undefined): number {
+  #send(subject: string, payload: Payload, reply: string | undefined): number {
     if (this.#closed) throw new BusClosedError();
     checkSubject(subject);
-    if (!(data instanceof Uint8Array)) {
-      throw new TypeError(`Cannot publish ${typeof data}: use a Uint8Array`);
-    }
+    const data = joinPayload(payload);
     if (data.length > this.maxPayload) {
       throw new RangeError(
         `Cannot publish ${data.length} bytes: max payload is ${this.maxPayload}`,
@@ -118,7 +117,7 @@ export class InProcessBus implements Bus {
     return targets.length;
   }
 
-  request(subject: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+  request(subject: string, data: Payload, options: RequestOptions = {}): Promise<Uint8Array> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     if (this.#closed) return Promise.reject(new BusClosedError());
     const inbox = `_INBOX.${++this.#inbox}`;

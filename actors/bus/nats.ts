@@ -48,7 +48,8 @@ import {
   type Subscription,
 } from "./bus.ts";
 import { DenoTcpTransport } from "./deno_transport.ts";
-import { tuneOutbound } from "./nats_core_tuning.ts";
+import { publishParts, tuneOutbound } from "./nats_core_tuning.ts";
+import { checkPayload, isParts, joinPayload, type Payload } from "./payload.ts";
 import { type RequestEnd, RequestEndedError, RequestMux } from "./request_mux.ts";
 
 /** NATS's default max payload, used until the server says otherwise. @default 1 MiB */
@@ -158,9 +159,16 @@ export class NatsBus implements Bus {
     return this.connection.info?.max_payload ?? DEFAULT_NATS_MAX_PAYLOAD;
   }
 
-  publish(subject: string, data: Uint8Array): void {
+  publish(subject: string, data: Payload): void {
     if (this.#closed) throw new BusClosedError();
-    this.connection.publish(subject, data);
+    this.#send(subject, data, "");
+  }
+
+  /** Sends parts as they are where the client allows it (`publishParts`), else joined. */
+  #send(subject: string, data: Payload, reply: string): void {
+    if (!isParts(data) || !publishParts(this.connection, subject, data, reply)) {
+      this.connection.publish(subject, joinPayload(data), reply ? { reply } : undefined);
+    }
   }
 
   /** The request multiplexer, with its inbox subscribed on first use. */
@@ -185,12 +193,17 @@ export class NatsBus implements Bus {
    */
   request(
     subject: string,
-    data: Uint8Array,
+    data: Payload,
     options: RequestOptions = {},
   ): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new BusClosedError());
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     let mux: RequestMux;
+    try {
+      checkPayload(data);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     try {
       mux = this.#requests();
     } catch (err) {
@@ -198,7 +211,7 @@ export class NatsBus implements Bus {
     }
     const { reply, promise } = mux.start(subject, timeoutMs);
     try {
-      this.connection.publish(subject, data, { reply });
+      this.#send(subject, data, reply);
     } catch (err) {
       return this.#publishFailed(mux, reply, promise, subject, err);
     }

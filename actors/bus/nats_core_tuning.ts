@@ -15,6 +15,10 @@
  *   encoding the line and joining it with its payload at write time: one allocation and one
  *   copy fewer per small message.
  *
+ * And one addition, `publishParts`: a message given as parts (a frame header and tensor
+ * views) is queued part by part behind its `PUB` line, so that with the changes above its
+ * tensor bytes reach the socket without ever being copied into one buffer.
+ *
  * The client is left untouched when its internals do not look as expected.
  *
  * @module
@@ -41,6 +45,9 @@ interface TransportLike {
 interface Protocol {
   infoReceived: boolean;
   connected: boolean;
+  info?: { max_payload?: number };
+  outBytes: number;
+  outMsgs: number;
   outbound: Outbound;
   transport: TransportLike;
   flushPending(): void;
@@ -79,6 +86,42 @@ function looksTunable(p: unknown): p is Protocol {
     typeof proto.sendCommand === "function" && typeof out?.size === "function" &&
     typeof out.length === "function" && typeof out.shift === "function" &&
     typeof out.fill === "function";
+}
+
+const CRLF = Uint8Array.of(0x0d, 0x0a);
+
+interface Checked {
+  protocol?: unknown;
+  _check?: (subject: string, sub: boolean, pub: boolean) => void;
+}
+
+/**
+ * Publishes `parts` (in order, as one message) on `subject`, with `reply` if given, without
+ * joining them; returns false, having sent nothing, when the client's internals do not look
+ * as expected or the parts exceed the server's max payload (the caller then publishes them
+ * joined, and the client raises its own error). Throws what the client's `publish` throws
+ * for a closed or draining connection or an invalid subject. The parts must not change until
+ * they are written.
+ */
+export function publishParts(
+  nc: NatsConnection,
+  subject: string,
+  parts: readonly Uint8Array[],
+  reply = "",
+): boolean {
+  const c = nc as unknown as Checked;
+  const proto = c.protocol;
+  if (typeof c._check !== "function" || !looksTunable(proto)) return false;
+  let bytes = 0;
+  for (const p of parts) bytes += p.length;
+  const max = proto.info?.max_payload;
+  if (max === undefined || bytes > max) return false;
+  c._check(subject, false, true);
+  if (reply) c._check(reply, false, true);
+  proto.outBytes += bytes;
+  proto.outMsgs++;
+  proto.sendCommand(`PUB ${subject} ${reply ? `${reply} ` : ""}${bytes}\r\n`, ...parts, CRLF);
+  return true;
 }
 
 /**

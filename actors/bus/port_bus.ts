@@ -31,6 +31,7 @@ import {
   unknownPortMessage,
 } from "./port_protocol.ts";
 import { checkSubject } from "./subject.ts";
+import { joinPayload, type Payload } from "./payload.ts";
 
 /** Options of `PortBus`. */
 export interface PortBusOptions {
@@ -107,29 +108,29 @@ export class PortBus implements Bus {
     this.#port.postMessage(m, transfer);
   }
 
-  #checkPayload(subject: string, data: Uint8Array): void {
+  /** `payload` joined, once subject and size are checked. */
+  #checkPayload(subject: string, payload: Payload): Uint8Array {
     if (this.#closed) throw new BusClosedError();
     checkSubject(subject);
-    if (!(data instanceof Uint8Array)) {
-      throw new TypeError(`Cannot publish ${typeof data}: use a Uint8Array`);
-    }
+    const data = joinPayload(payload);
     if (data.length > this.maxPayload) {
       throw new RangeError(
         `Cannot publish ${data.length} bytes: max payload is ${this.maxPayload}`,
       );
     }
+    return data;
   }
 
-  publish(subject: string, data: Uint8Array): void {
-    this.#checkPayload(subject, data);
-    const [payload, transfer] = outgoing(data, this.#move);
-    this.#post({ v: PORT_BUS_VERSION, type: "pub", subject, data: payload }, transfer);
+  publish(subject: string, data: Payload): void {
+    const [bytes, transfer] = outgoing(this.#checkPayload(subject, data), this.#move);
+    this.#post({ v: PORT_BUS_VERSION, type: "pub", subject, data: bytes }, transfer);
   }
 
-  request(subject: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+  request(subject: string, payload: Payload, options: RequestOptions = {}): Promise<Uint8Array> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    let data: Uint8Array;
     try {
-      this.#checkPayload(subject, data);
+      data = this.#checkPayload(subject, payload);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decode, DecodeError, encode } from "../../actors/codec.ts";
+import { decode, DecodeError, encode, encodeParts } from "../../actors/codec.ts";
 import {
   type GradPushMessage,
   type JobResultMessage,
@@ -47,6 +47,30 @@ Deno.test("decode(encode(m)) returns identical tensor data as a zero-copy view w
   assert.deepEqual(slice.data, data);
   assert.deepEqual(back.parts[0]!.shape, [10, 100]);
   assert.equal(slice.data.buffer, bytes.buffer, "expected a view into the received bytes");
+});
+
+Deno.test("encodeParts() gives encode()'s bytes, the tensor's as a view of its own data", () => {
+  // 3 floats: 12 bytes, padded to 16 in the frame.
+  const data = new Float32Array([1, 2, 3]);
+  const parts = encodeParts(gradPush(data));
+  const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+  assert.deepEqual(joined, encode(gradPush(data)));
+  assert.equal(parts.length, 3, "header, tensor, padding");
+  assert.equal(parts[1]!.buffer, data.buffer, "the tensor was copied");
+  assert.equal(parts[2]!.length, 4);
+  assert.equal(parts[0]!.length % 8, 0, "the tensor must start 8-byte aligned");
+  const e: ProgressEvent = {
+    type: "progress",
+    v,
+    run: "r1",
+    at: 1,
+    trialId: "t0",
+    phase: "supernet",
+    done: 3,
+    total: 10,
+  };
+  assert.deepEqual(encodeParts(e), [encode(e)]);
 });
 
 Deno.test("decode() copies tensor data that sits at an unaligned address", () => {

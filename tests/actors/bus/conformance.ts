@@ -160,5 +160,38 @@ export function conformanceCases(makeBus: BusFactory): [string, () => Promise<vo
         assert.deepEqual(back, data);
       }),
     ],
+    [
+      "sends a payload given as parts as their bytes joined, in order",
+      withBus(async (bus) => {
+        const got: Uint8Array[] = [];
+        bus.subscribe("parts.x", (m) => void got.push(m.data));
+        bus.subscribe("parts.echo", (m) => void m.respond(m.data));
+        await bus.flush();
+        // Small and large parts (the large ones are written without joining on NATS).
+        const big = new Uint8Array(200_000).map((_, i) => i * 13);
+        const parts = [te.encode("head:"), big, new Uint8Array(0), te.encode(":tail")];
+        const joined = new Uint8Array([...parts[0]!, ...big, ...parts[3]!]);
+        bus.publish("parts.x", parts);
+        bus.publish("parts.x", [te.encode("one")]);
+        await until(() => got.length === 2);
+        assert.deepEqual(got[0], joined);
+        assert.equal(td.decode(got[1]), "one");
+        assert.deepEqual(await bus.request("parts.echo", parts, { timeoutMs: 5000 }), joined);
+      }),
+    ],
+    [
+      "rejects parts that are not all byte buffers with TypeError, sending nothing",
+      withBus(async (bus) => {
+        const got: Uint8Array[] = [];
+        bus.subscribe("parts.bad", (m) => void got.push(m.data));
+        await bus.flush();
+        const bad = [te.encode("a"), "b"] as unknown as Uint8Array[];
+        assert.throws(() => bus.publish("parts.bad", bad), TypeError);
+        await assert.rejects(() => bus.request("parts.bad", bad, { timeoutMs: 200 }), TypeError);
+        bus.publish("parts.bad", te.encode("after"));
+        await until(() => got.length === 1);
+        assert.equal(td.decode(got[0]), "after");
+      }),
+    ],
   ];
 }

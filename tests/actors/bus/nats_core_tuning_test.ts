@@ -5,6 +5,7 @@ import {
   JOIN_COMMAND_BYTES,
   joinCommand,
   LARGE_FLUSH_BYTES,
+  publishParts,
   tuneOutbound,
 } from "../../../actors/bus/nats_core_tuning.ts";
 
@@ -105,4 +106,31 @@ Deno.test("tuneOutbound() holds data while disconnected and leaves unknown clien
   protocol.flushPending();
   assert.equal(writes.length, 1);
   assert.equal(tuneOutbound({} as NatsConnection), false);
+});
+
+Deno.test("publishParts() queues the PUB line, each part uncopied and CRLF; declines what it cannot send", async () => {
+  const { nc, protocol, writes } = fakeConnection(true);
+  tuneOutbound(nc);
+  const checked: string[] = [];
+  Object.assign(nc, { _check: (subject: string) => void checked.push(subject) });
+  Object.assign(protocol, { info: { max_payload: 1 << 20 }, outBytes: 0, outMsgs: 0 });
+  const big = new Uint8Array(LARGE_FLUSH_BYTES);
+  const head = te.encode("head");
+  assert.equal(publishParts(nc, "g.push", [head, big], "_INBOX.1"), true);
+  // Large enough to be flushed inline: no microtask needed.
+  assert.equal(writes.length, 1);
+  const frames = writes[0]!;
+  assert.equal(td.decode(frames[0]!), `PUB g.push _INBOX.1 ${4 + big.length}\r\n`);
+  assert.equal(frames[1], head);
+  assert.equal(frames[2], big, "a part was copied");
+  assert.equal(td.decode(frames[3]!), "\r\n");
+  assert.deepEqual(checked, ["g.push", "_INBOX.1"]);
+  const p = protocol as unknown as { outBytes: number; outMsgs: number };
+  assert.deepEqual([p.outBytes, p.outMsgs], [4 + big.length, 1]);
+  // Over the server's max payload: nothing is queued, the caller falls back.
+  assert.equal(publishParts(nc, "g.push", [new Uint8Array((1 << 20) + 1)]), false);
+  // A client without the expected internals is not touched.
+  assert.equal(publishParts({} as NatsConnection, "g.push", [head]), false);
+  await tick();
+  assert.equal(writes.length, 1);
 });

@@ -133,3 +133,28 @@ Deno.test("NatsBus.connection serves JetStream and KV clients", async () => {
     await server.stop();
   }
 });
+
+Deno.test("NatsBus refuses parts over the max payload as it refuses one buffer", async () => {
+  const server = await startNatsServer({ maxPayload: 64 << 10 });
+  const bus = await connectNatsBus({ servers: server.url });
+  try {
+    const half = new Uint8Array(40 << 10);
+    const joined = new Uint8Array(80 << 10);
+    const one = (() => {
+      try {
+        bus.publish("t.big", joined);
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    assert.ok(one, "one buffer over the max payload was accepted");
+    assert.throws(() => bus.publish("t.big", [half, half]), { message: one.message });
+    // The connection is still usable.
+    bus.subscribe("t.ok", (m) => void m.respond(m.data));
+    await bus.flush();
+    assert.deepEqual(await bus.request("t.ok", [half]), half);
+  } finally {
+    await bus.close();
+    await server.stop();
+  }
+});
