@@ -9,7 +9,8 @@
  * the same bytes in the same chunks (raw, without our codec), alternating with our rounds.
  * A raw floor (`bus_floor.ts`: bare sockets, no client, no codec, the payload in the same
  * number of messages) runs in the same rounds and is recorded as `rawFloorMedianMs` /
- * `rawFloorMinMs`.
+ * `rawFloorMinMs`. So do the same pushes with each frame first copied into one buffer
+ * (`encode`, the path before frames went out as parts): `joinedMedianMs` / `joinedMinMs`.
  *
  * @module
  */
@@ -101,12 +102,21 @@ export function servePushes(bus: NatsBus, subject: string): void {
 
 let transferSeq = 0;
 
-async function push(c: PushCase, tensor: WireTensor, chunkBytes: number): Promise<void> {
+/**
+ * One push: every chunk's frame as parts (`encodeParts`: tensor bytes sent uncopied), or,
+ * with `joined`, copied into one buffer first (`encode`, as before parts existed).
+ */
+async function push(
+  c: PushCase,
+  tensor: WireTensor,
+  chunkBytes: number,
+  joined = false,
+): Promise<void> {
   const t = c.fp16 ? compressTensor(tensor) : tensor;
   const chunks = splitTensors({ grad: t }, chunkBytes);
   const transfer = `x${++transferSeq}`;
   const frame = (index: number) =>
-    encodeParts({
+    (joined ? encode : encodeParts)({
       type: "grad-push",
       v: PROTOCOL_VERSION,
       run: "bench",
@@ -163,6 +173,12 @@ async function rawPushFloor(
   }
 }
 
+/** The joined-frame pushes' figures: `joinedMedianMs`, `joinedMinMs`, `joinedSamples`. */
+function joinedFields(samples: readonly number[]): Record<string, number> {
+  const s = summarize(samples);
+  return { joinedMedianMs: s.median, joinedMinMs: s.min, joinedSamples: s.n };
+}
+
 /**
  * Times one push case (wall time per push and client CPU per push, both with the peer's
  * figures when it ran) and returns its two records.
@@ -179,6 +195,7 @@ export async function benchPush(c: PushCase, tensor: WireTensor): Promise<BenchR
   const sent = c.fp16 ? compressTensor(tensor) : tensor;
   const floor = await rawPushFloor(c, sent.data.byteLength, chunkBytes);
   const floorSamples: number[] = [];
+  const joinedSamples: number[] = [];
   // Alternate our rounds with the peer's (and the raw floor's) so all see the same load.
   for (let r = 0; r < rounds; r++) {
     const run = () => push(c, tensor, chunkBytes);
@@ -187,6 +204,9 @@ export async function benchPush(c: PushCase, tensor: WireTensor): Promise<BenchR
     samples.push(...await measure(run, { ...c.timing, reps: per, warmup: 0 }));
     const cpu = process.cpuUsage(cpu0);
     cpuMs += (cpu.user + cpu.system) / 1000;
+    const joined = () => push(c, tensor, chunkBytes, true);
+    for (let w = 0; w < 2; w++) await joined();
+    joinedSamples.push(...await measure(joined, { ...c.timing, reps: per, warmup: 0 }));
     if (floor) {
       for (let w = 0; w < 2; w++) await floor.roundTrip();
       floorSamples.push(...await measure(floor.roundTrip, { ...c.timing, reps: per, warmup: 0 }));
@@ -210,6 +230,7 @@ export async function benchPush(c: PushCase, tensor: WireTensor): Promise<BenchR
     chunkBytes,
     chunks: splitTensors({ grad: sent }, chunkBytes).length,
     ...(floorSamples.length > 0 ? rawFloorFields(floorSamples, "Ms") : {}),
+    ...joinedFields(joinedSamples),
   };
   // CPU per push of both client connections: steadier than wall time on a busy machine.
   const cpuKey = { ...c.key, metric: "client_cpu_ms", unit: "ms" };

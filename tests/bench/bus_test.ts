@@ -22,8 +22,11 @@ Deno.test("benchBus() measures every case and records the server config it used"
   assert.equal(chunked!.chunks, 5);
   assert.ok(byCase("grad-push-4mb", "client_cpu_ms"));
   // Every push case runs its raw floor in the same rounds, chunked like the case.
+  // ... and the same pushes with each frame joined into one buffer first.
   for (const r of [one, chunked, fp16]) {
     assert.equal(r!.rawFloorSamples, 3);
     assert.ok(Number(r!.rawFloorMinMs) > 0 && Number(r!.rawFloorMedianMs) > 0);
+    assert.equal(r!.joinedSamples, 3);
+    assert.ok(Number(r!.joinedMinMs) > 0 && Number(r!.joinedMedianMs) >= Number(r!.joinedMinMs));
   }
 });
