@@ -10,7 +10,8 @@
  * A raw floor (`bus_floor.ts`: bare sockets, no client, no codec, the payload in the same
  * number of messages) runs in the same rounds and is recorded as `rawFloorMedianMs` /
  * `rawFloorMinMs`. So do the same pushes with each frame first copied into one buffer
- * (`encode`, the path before frames went out as parts): `joinedMedianMs` / `joinedMinMs`.
+ * (`encode`, the path before frames went out as parts), alternating with ours push by push:
+ * `joinedMedianMs` / `joinedMeanMs` / `joinedMinMs`.
  *
  * @module
  */
@@ -173,10 +174,25 @@ async function rawPushFloor(
   }
 }
 
-/** The joined-frame pushes' figures: `joinedMedianMs`, `joinedMinMs`, `joinedSamples`. */
-function joinedFields(samples: readonly number[]): Record<string, number> {
-  const s = summarize(samples);
-  return { joinedMedianMs: s.median, joinedMinMs: s.min, joinedSamples: s.n };
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * Means beside the medians (push times here fall in a fast and a slow mode, so the median
+ * can jump between them), and the joined-frame pushes' figures: `pushMeanMs`, `joinedMedianMs`,
+ * `joinedMeanMs`, `joinedMinMs`, `joinedSamples`.
+ */
+function meanAndJoinedFields(
+  samples: readonly number[],
+  joined: readonly number[],
+): Record<string, number> {
+  const s = summarize(joined);
+  return {
+    pushMeanMs: mean(samples),
+    joinedMedianMs: s.median,
+    joinedMeanMs: mean(joined),
+    joinedMinMs: s.min,
+    joinedSamples: s.n,
+  };
 }
 
 /**
@@ -241,7 +257,7 @@ export async function benchPush(c: PushCase, tensor: WireTensor): Promise<BenchR
     chunkBytes,
     chunks: splitTensors({ grad: sent }, chunkBytes).length,
     ...(floorSamples.length > 0 ? rawFloorFields(floorSamples, "Ms") : {}),
-    ...joinedFields(joinedSamples),
+    ...meanAndJoinedFields(samples, joinedSamples),
   };
   // CPU per push of both client connections: steadier than wall time on a busy machine.
   const cpuKey = { ...c.key, metric: "client_cpu_ms", unit: "ms" };

@@ -28,5 +28,9 @@ Deno.test("benchBus() measures every case and records the server config it used"
     assert.ok(Number(r!.rawFloorMinMs) > 0 && Number(r!.rawFloorMedianMs) > 0);
     assert.equal(r!.joinedSamples, 3);
     assert.ok(Number(r!.joinedMinMs) > 0 && Number(r!.joinedMedianMs) >= Number(r!.joinedMinMs));
+    assert.ok(Number(r!.joinedMeanMs) >= Number(r!.joinedMinMs));
+    assert.ok(
+      Number(r!.pushMeanMs) >= Number(r!.min) && Number(r!.pushMeanMs) <= Number(r!.p90) * 3,
+    );
   }
 });
