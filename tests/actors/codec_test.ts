@@ -29,6 +29,19 @@ function gradPush(data: Float32Array, shape = [data.length]): GradPushMessage {
   };
 }
 
+function progressEvent(): ProgressEvent {
+  return {
+    type: "progress",
+    v,
+    run: "r1",
+    at: 1,
+    trialId: "t0",
+    phase: "supernet",
+    done: 3,
+    total: 10,
+  };
+}
+
 function reason(bytes: Uint8Array, options = {}): string {
   try {
     decode(bytes, options);
@@ -60,16 +73,7 @@ Deno.test("encodeParts() gives encode()'s bytes, the tensor's as a view of its o
   assert.equal(parts[1]!.buffer, data.buffer, "the tensor was copied");
   assert.equal(parts[2]!.length, 4);
   assert.equal(parts[0]!.length % 8, 0, "the tensor must start 8-byte aligned");
-  const e: ProgressEvent = {
-    type: "progress",
-    v,
-    run: "r1",
-    at: 1,
-    trialId: "t0",
-    phase: "supernet",
-    done: 3,
-    total: 10,
-  };
+  const e = progressEvent();
   assert.deepEqual(encodeParts(e), [encode(e)]);
 });
 
@@ -103,16 +107,7 @@ Deno.test("encode() round-trips int32 and float16 tensors and JSON results", () 
 });
 
 Deno.test("monitoring events travel as JSON any client can read", () => {
-  const e: ProgressEvent = {
-    type: "progress",
-    v,
-    run: "r1",
-    at: 1,
-    trialId: "t0",
-    phase: "supernet",
-    done: 3,
-    total: 10,
-  };
+  const e = progressEvent();
   const bytes = encode(e);
   assert.deepEqual(JSON.parse(new TextDecoder().decode(bytes)), e);
   assert.deepEqual(decode(bytes), e);
