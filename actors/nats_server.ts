@@ -129,12 +129,25 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       if (path) await Deno.remove(path, { recursive: true }).catch(() => {});
     }
   };
+  // A process that exits without stop() (Deno.exit, the end of its script) takes its server
+  // and temporary files with it instead of leaving them running.
+  const onUnload = () => {
+    try {
+      (child as Deno.ChildProcess | null)?.kill("SIGTERM");
+    } catch { /* already gone */ }
+    for (const path of [storeDir, configFile]) {
+      try {
+        if (path) Deno.removeSync(path, { recursive: true });
+      } catch { /* already removed */ }
+    }
+  };
   try {
     await spawn();
   } catch (err) {
     await cleanup();
     throw err;
   }
+  globalThis.addEventListener("unload", onUnload);
   let stopped = false;
   return {
     url: `nats://127.0.0.1:${port}`,
@@ -143,6 +156,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      globalThis.removeEventListener("unload", onUnload);
       await kill();
       await cleanup();
     },

@@ -30,3 +30,26 @@ Deno.test("startNatsServer() names the apt package when the binary is missing", 
       err instanceof NatsServerMissingError && /apt-get install nats-server/.test(err.message),
   );
 });
+
+Deno.test("a nats-server does not outlive the process that started it and exited", async () => {
+  const module = new URL("../../actors/nats_server.ts", import.meta.url).href;
+  const script = `
+    const { startNatsServer } = await import(${JSON.stringify(module)});
+    const s = await startNatsServer({ jetstream: true, maxPayload: 1 << 20 });
+    console.log(JSON.stringify({ port: s.port, storeDir: s.storeDir }));
+    Deno.exit(0);
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const { port, storeDir } = JSON.parse(new TextDecoder().decode(out.stdout));
+  const deadline = performance.now() + 5000;
+  while (await accepts(port) && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(await accepts(port), false, `nats-server on port ${port} outlived its process`);
+  await assert.rejects(Deno.stat(storeDir), Deno.errors.NotFound);
+});
