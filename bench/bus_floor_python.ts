@@ -8,41 +8,12 @@
  * @module
  */
 import { PYTHON_CANDIDATES } from "./torch_peer.ts";
-import { TUNED_MALLOC_ENV } from "./allocator.ts";
+import { hostPort, type ProcessFloor, spawnFloor } from "./bus_floor_process.ts";
 
 /** One Python round trip at a time, and the teardown. */
-export interface PythonFloor {
-  /** Runs one round trip; its time in microseconds, as Python measured it. */
-  readonly roundTrip: () => Promise<number>;
-  readonly close: () => Promise<void>;
-}
+export type PythonFloor = ProcessFloor;
 
 const SCRIPT = new URL("./bus_floor.py", import.meta.url).pathname;
-
-/** Reads stdout line by line. */
-class Lines {
-  #buf = "";
-  readonly #reader: ReadableStreamDefaultReader<string>;
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  }
-  async next(): Promise<string> {
-    while (true) {
-      const end = this.#buf.indexOf("\n");
-      if (end >= 0) {
-        const line = this.#buf.slice(0, end);
-        this.#buf = this.#buf.slice(end + 1);
-        return line;
-      }
-      const { value, done } = await this.#reader.read();
-      if (done) throw new Error("the Python floor stopped");
-      this.#buf += value;
-    }
-  }
-  cancel(): Promise<void> {
-    return this.#reader.cancel().catch(() => {});
-  }
-}
 
 /**
  * Starts the Python floor on the server at `url` (`nats://host:port`, no credentials):
@@ -55,48 +26,14 @@ export async function openPythonFloor(
   requestBytes: number,
   replyBytes: number,
 ): Promise<PythonFloor> {
-  const u = new URL(url.replace(/^nats:/, "http:"));
-  const args = [SCRIPT, u.hostname, u.port || "4222", subject, `${requestBytes}`, `${replyBytes}`];
+  const args = [SCRIPT, ...hostPort(url), subject, `${requestBytes}`, `${replyBytes}`];
   let lastError: unknown = new Error(`no Python among ${PYTHON_CANDIDATES.join(", ")}`);
   for (const python of PYTHON_CANDIDATES) {
-    let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(python, {
-        args,
-        env: TUNED_MALLOC_ENV,
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "null",
-      })
-        .spawn();
+      return await spawnFloor(python, args, "Python floor");
     } catch (err) {
       lastError = err;
-      continue;
     }
-    const lines = new Lines(child.stdout);
-    const writer = child.stdin.getWriter();
-    const te = new TextEncoder();
-    const close = async () => {
-      await writer.close().catch(() => {});
-      await lines.cancel();
-      await child.status;
-    };
-    try {
-      if ((await lines.next()) !== "ready") throw new Error("the Python floor did not start");
-    } catch (err) {
-      lastError = err;
-      await close();
-      continue;
-    }
-    return {
-      roundTrip: async () => {
-        await writer.write(te.encode("1\n"));
-        const us = Number(await lines.next());
-        if (!Number.isFinite(us)) throw new Error("the Python floor answered no time");
-        return us;
-      },
-      close,
-    };
   }
   throw lastError;
 }

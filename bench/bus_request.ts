@@ -11,7 +11,11 @@
  * `rawFloorMedianUs` / `rawFloorMinUs`: what the kernel, the event loop and the server cost;
  * and of a Python floor (`bus_floor_python.ts`: the same bare protocol with blocking sockets,
  * two processes), recorded as `pythonFloorMedianUs` / `pythonFloorMinUs`: the server and the
- * loopback without any event loop.
+ * loopback without any event loop; and of the same floor in C (`bus_floor_c.ts`, compiled on
+ * the spot; skipped with a log line when there is no C compiler), once with a blocking read
+ * (`cFloorMedianUs` / `cFloorMinUs`) and once with a requester that polls its socket without
+ * ever sleeping (`cSpinFloorMedianUs` / `cSpinFloorMinUs`): the gap between the two is the
+ * wake-up of a sleeping thread, which every event-loop client pays on each reply.
  *
  * @module
  */
@@ -25,6 +29,7 @@ import { summarize } from "./stats.ts";
 import { MIN_REPS } from "./timing.ts";
 import { openRawFloor, type RawFloor, rawFloorFields } from "./bus_floor.ts";
 import { openPythonFloor, type PythonFloor } from "./bus_floor_python.ts";
+import { type CFloor, type CFloorMode, openCFloor } from "./bus_floor_c.ts";
 
 /** Peer name recorded with the case. */
 export const REQUEST_PEER = "nats-core";
@@ -168,23 +173,38 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
       (f) => f.roundTrip(),
       (f) => f.close(),
     );
-    closers.push(floor.close, python.close);
+    const cFloor = (mode: CFloorMode) =>
+      reference<CFloor>(
+        (err) => c.log(`bus: ${key.case} C floor (${mode}) skipped: ${message(err)}`),
+        () =>
+          openCFloor(
+            c.url,
+            `${c.subject}.cfloor.${mode}`,
+            pull.length,
+            answerPull(pull).length,
+            mode,
+          ),
+        (f) => f.roundTrip(),
+        (f) => f.close(),
+      );
+    const cBlock = await cFloor("block");
+    const cSpin = await cFloor("spin");
+    const references = [floor, python, cBlock, cSpin];
+    closers.push(...references.map((r) => r.close));
     for (let i = 0; i < c.timing.warmup; i++) {
       await ours();
       await peerOnce();
-      await floor.once(false);
-      await python.once(false);
+      for (const r of references) await r.once(false);
     }
     const samples: number[] = [];
     const runs = [
       () => time(ours, samples),
       () => peerOnce(peerSamples),
-      () => floor.once(true),
-      () => python.once(true),
+      ...references.map((r) => () => r.once(true)),
     ];
     let spent = 0;
     while (samples.length < c.timing.reps) {
-      // The order rotates every round, so that none of the three always runs first.
+      // The order rotates every round, so that none of the runs always goes first.
       const first = samples.length % runs.length;
       for (let k = 0; k < runs.length; k++) spent += await runs[(first + k) % runs.length]!();
       if (spent >= c.timing.budgetMs && samples.length >= Math.min(c.timing.reps, MIN_REPS)) {
@@ -199,7 +219,9 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
       ...c.extra,
       ...(ran ? { peerTransport: "node" } : {}),
       ...(floor.samples.length > 0 ? rawFloorFields(floor.samples, "Us") : {}),
-      ...(python.samples.length > 0 ? pythonFloorFields(python.samples) : {}),
+      ...floorFields("pythonFloor", python.samples),
+      ...floorFields("cFloor", cBlock.samples),
+      ...floorFields("cSpinFloor", cSpin.samples),
     };
     return makeRecord(key, summarize(samples), { peer: peerResult, extra });
   } catch (err) {
@@ -210,10 +232,11 @@ export async function benchRequest(c: RequestCase): Promise<BenchRecord> {
   }
 }
 
-/** The Python floor's figures as recorded beside the case. */
-function pythonFloorFields(samples: readonly number[]): Record<string, number> {
+/** `{<name>MedianUs, <name>MinUs, <name>Samples}` of a floor that ran; nothing otherwise. */
+function floorFields(name: string, samples: readonly number[]): Record<string, number> {
+  if (samples.length === 0) return {};
   const s = summarize(samples);
-  return { pythonFloorMedianUs: s.median, pythonFloorMinUs: s.min, pythonFloorSamples: s.n };
+  return { [`${name}MedianUs`]: s.median, [`${name}MinUs`]: s.min, [`${name}Samples`]: s.n };
 }
 
 function message(err: unknown): string {

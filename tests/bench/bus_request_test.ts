@@ -5,9 +5,14 @@ import { benchRequest, REQUEST_PEER, serveSmallPulls } from "../../bench/bus_req
 import { assertBenchRecord } from "../../bench/record.ts";
 import { openRawFloor } from "../../bench/bus_floor.ts";
 import { openPythonFloor } from "../../bench/bus_floor_python.ts";
+import { compileCFloor, openCFloor } from "../../bench/bus_floor_c.ts";
 
 /** Whether `python3` runs here (the Python floor needs it; the bench records without it). */
 const hasPython = await new Deno.Command("python3", { args: ["-c", ""] }).output()
+  .then((o) => o.success, () => false);
+
+/** Whether `cc` runs here (the C floors need it; the bench records without them). */
+const hasCc = await new Deno.Command(Deno.env.get("CC") || "cc", { args: ["--version"] }).output()
   .then((o) => o.success, () => false);
 
 /** A server with a requester and a responder serving small pulls on "t.pull". */
@@ -51,15 +56,23 @@ Deno.test("benchRequest() times our round trips and the stock client's in altern
     assert.equal(r.rawFloorSamples, 20);
     assert.ok(typeof r.rawFloorMedianUs === "number" && r.rawFloorMedianUs > 0);
     assert.ok(Number(r.rawFloorMinUs) <= Number(r.rawFloorMedianUs));
-    if (hasPython) {
-      assert.equal(r.pythonFloorSamples, 20);
-      assert.ok(typeof r.pythonFloorMedianUs === "number" && r.pythonFloorMedianUs > 0);
-      assert.ok(Number(r.pythonFloorMinUs) <= Number(r.pythonFloorMedianUs));
-      assert.deepEqual(lines, []);
-    } else {
-      assert.equal(r.pythonFloorSamples, undefined);
-      assert.equal(lines.length, 1, "a machine without Python logs the floor it cannot run");
+    const floors = [
+      ["pythonFloor", hasPython],
+      ["cFloor", hasCc],
+      ["cSpinFloor", hasCc],
+    ] as const;
+    for (const [name, runs] of floors) {
+      if (runs) {
+        assert.equal(r[`${name}Samples`], 20, name);
+        const median = Number(r[`${name}MedianUs`]);
+        assert.ok(median > 0, `${name}: ${median}`);
+        assert.ok(Number(r[`${name}MinUs`]) <= median, name);
+      } else {
+        assert.equal(r[`${name}Samples`], undefined, name);
+      }
     }
+    // A machine without Python or a C compiler logs each floor it cannot run.
+    assert.equal(lines.length, floors.filter(([, runs]) => !runs).length, lines.join("\n"));
   }));
 
 Deno.test("openRawFloor() round-trips a request through nats-server with bare sockets", async () => {
@@ -108,6 +121,42 @@ Deno.test({
   await assert.rejects(() => openPythonFloor("nats://127.0.0.1:1", "t.pyfloor", 30, 70));
 });
 
+Deno.test({
+  name: "openCFloor() times round trips through nats-server, blocking or spinning",
+  ignore: !hasCc,
+}, async () => {
+  const server = await startNatsServer();
+  try {
+    for (const mode of ["block", "spin"] as const) {
+      const floor = await openCFloor(server.url, `t.cfloor.${mode}`, 30, 70, mode);
+      try {
+        for (let i = 0; i < 3; i++) {
+          const us = await floor.roundTrip();
+          assert.ok(us > 0 && us < 5e6, `${mode}: ${us} us`);
+        }
+      } finally {
+        await floor.close();
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  await assert.rejects(() => openCFloor("nats://127.0.0.1:1", "t.cfloor", 30, 70, "block"));
+});
+
+Deno.test("compileCFloor() names the compiler it could not run", async () => {
+  const dir = await Deno.makeTempDir();
+  const was = Deno.env.get("CC");
+  Deno.env.set("CC", "tailor-no-such-cc");
+  try {
+    await assert.rejects(() => compileCFloor(dir), /no C compiler \(tailor-no-such-cc\)/);
+  } finally {
+    if (was === undefined) Deno.env.delete("CC");
+    else Deno.env.set("CC", was);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("benchRequest() records our figures without a peer when the peer cannot connect", () =>
   withSite(async ({ requester }) => {
     const lines: string[] = [];
@@ -126,6 +175,10 @@ Deno.test("benchRequest() records our figures without a peer when the peer canno
     assert.equal(r.peerTransport, undefined);
     assert.equal(r.rawFloorSamples, undefined);
     assert.equal(r.pythonFloorSamples, undefined);
-    assert.equal(lines.length, 3, "the peer's and both floors' failures are logged once each");
+    assert.equal(r.cFloorSamples, undefined);
+    assert.equal(r.cSpinFloorSamples, undefined);
+    assert.equal(lines.length, 5, "the peer's and each floor's failure are logged once each");
     assert.match(lines.join("\n"), /Python floor failed/);
+    assert.match(lines.join("\n"), /C floor \(block\) skipped/);
+    assert.match(lines.join("\n"), /C floor \(spin\) skipped/);
   }));
