@@ -13,7 +13,7 @@ import { hostPort, type ProcessFloor, spawnFloor } from "./bus_floor_process.ts"
 /** How the C floor's requester waits for its reply. */
 export type CFloorMode = "block" | "spin";
 
-/** One C round trip at a time, and the teardown (which also removes the binary). */
+/** One C round trip at a time, and the teardown. */
 export type CFloor = ProcessFloor;
 
 const SOURCE = new URL("./bus_floor.c", import.meta.url).pathname;
@@ -36,8 +36,34 @@ export async function compileCFloor(dir: string): Promise<string> {
   return binary;
 }
 
+let binary: Promise<string> | null = null;
+
 /**
- * Compiles and starts the C floor on the server at `url` (`nats://host:port`, no
+ * The C floor's binary, compiled on first use into a temp directory that goes when the
+ * process exits; later calls share it (a failed compile is not retried).
+ */
+function cFloorBinary(): Promise<string> {
+  binary ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "tailor-cfloor-" });
+    const removeDir = () => {
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch { /* already gone */ }
+    };
+    globalThis.addEventListener("unload", removeDir);
+    try {
+      return await compileCFloor(dir);
+    } catch (err) {
+      globalThis.removeEventListener("unload", removeDir);
+      removeDir();
+      throw err;
+    }
+  })();
+  return binary;
+}
+
+/**
+ * Starts the C floor (compiled on first use) on the server at `url` (`nats://host:port`, no
  * credentials): requests of `requestBytes` on `subject`, replies of `replyBytes`, the
  * requester waiting as `mode` says. Throws when there is no compiler or the floor does not
  * come up.
@@ -49,21 +75,6 @@ export async function openCFloor(
   replyBytes: number,
   mode: CFloorMode,
 ): Promise<CFloor> {
-  const dir = await Deno.makeTempDir({ prefix: "tailor-cfloor-" });
-  const removeDir = () => Deno.remove(dir, { recursive: true }).catch(() => {});
-  try {
-    const binary = await compileCFloor(dir);
-    const args = [...hostPort(url), subject, `${requestBytes}`, `${replyBytes}`, mode];
-    const floor = await spawnFloor(binary, args, `C floor (${mode})`);
-    return {
-      roundTrip: floor.roundTrip,
-      close: async () => {
-        await floor.close();
-        await removeDir();
-      },
-    };
-  } catch (err) {
-    await removeDir();
-    throw err;
-  }
+  const args = [...hostPort(url), subject, `${requestBytes}`, `${replyBytes}`, mode];
+  return spawnFloor(await cFloorBinary(), args, `C floor (${mode})`);
 }
