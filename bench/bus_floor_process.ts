@@ -19,7 +19,11 @@ export interface ProcessFloor {
 class Lines {
   #buf = "";
   readonly #reader: ReadableStreamDefaultReader<string>;
-  constructor(stream: ReadableStream<Uint8Array>, readonly label: string) {
+  constructor(
+    stream: ReadableStream<Uint8Array>,
+    readonly label: string,
+    readonly why: () => Promise<string>,
+  ) {
     this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   }
   async next(): Promise<string> {
@@ -31,7 +35,10 @@ class Lines {
         return line;
       }
       const { value, done } = await this.#reader.read();
-      if (done) throw new Error(`the ${this.label} stopped`);
+      if (done) {
+        const why = await this.why();
+        throw new Error(`the ${this.label} stopped${why ? `: ${why}` : ""}`);
+      }
       this.#buf += value;
     }
   }
@@ -42,7 +49,8 @@ class Lines {
 
 /**
  * Spawns `command args` (with the tuned allocator) and waits for its "ready". Throws when it
- * does not start or stops first; `label` names it in errors ("Python floor").
+ * does not start or stops first, with its last stderr line; `label` names it in errors
+ * ("Python floor").
  */
 export async function spawnFloor(
   command: string,
@@ -54,9 +62,14 @@ export async function spawnFloor(
     env: TUNED_MALLOC_ENV,
     stdin: "piped",
     stdout: "piped",
-    stderr: "null",
+    stderr: "piped",
   }).spawn();
-  const lines = new Lines(child.stdout, label);
+  // Its last stderr line says why it stopped, when it did.
+  const stderr = new Response(child.stderr).text().then(
+    (t) => t.trim().split("\n").at(-1) ?? "",
+    () => "",
+  );
+  const lines = new Lines(child.stdout, label, () => stderr);
   const writer = child.stdin.getWriter();
   const te = new TextEncoder();
   const close = async () => {

@@ -32,7 +32,8 @@ export async function openPythonFloor(
     try {
       return await spawnFloor(python, args, "Python floor");
     } catch (err) {
-      lastError = err;
+      // A Python that ran and stopped says more than one that is not installed.
+      if (!(err instanceof Deno.errors.NotFound)) lastError = err;
     }
   }
   throw lastError;

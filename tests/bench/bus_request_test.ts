@@ -118,7 +118,10 @@ Deno.test({
     await floor.close();
     await server.stop();
   }
-  await assert.rejects(() => openPythonFloor("nats://127.0.0.1:1", "t.pyfloor", 30, 70));
+  await assert.rejects(
+    () => openPythonFloor("nats://127.0.0.1:1", "t.pyfloor", 30, 70),
+    /Python floor stopped: ConnectionRefusedError/,
+  );
 });
 
 Deno.test({
@@ -141,7 +144,11 @@ Deno.test({
   } finally {
     await server.stop();
   }
-  await assert.rejects(() => openCFloor("nats://127.0.0.1:1", "t.cfloor", 30, 70, "block"));
+  // Nothing listens on port 1: the error carries the floor's own reason.
+  await assert.rejects(
+    () => openCFloor("nats://127.0.0.1:1", "t.cfloor", 30, 70, "block"),
+    /C floor \(block\) stopped: bus_floor: connect: Connection refused/,
+  );
 });
 
 Deno.test("compileCFloor() names the compiler it could not run", async () => {
