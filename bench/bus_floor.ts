@@ -100,6 +100,12 @@ function pubFrame(subject: string, reply: string, payload: Uint8Array): Uint8Arr
   return frame;
 }
 
+/** `host` and `port` of a `nats://host:port` URL (port 4222 when none is given). */
+export function hostPort(url: string): [string, string] {
+  const u = new URL(url.replace(/^nats:/, "http:"));
+  return [u.hostname, u.port || "4222"];
+}
+
 /**
  * Opens the two raw sockets on the server at `url` (`nats://host:port`, no credentials);
  * each round trip sends `payload` on `subject` and waits for a reply of `replyBytes` bytes.
@@ -114,8 +120,8 @@ export async function openRawFloor(
 ): Promise<RawFloor> {
   const payloads = payload instanceof Uint8Array ? [payload] : payload;
   if (payloads.length === 0) throw new RangeError("Cannot open a raw floor without a payload");
-  const u = new URL(url.replace(/^nats:/, "http:"));
-  const host = u.hostname, port = Number(u.port || 4222);
+  const [host, portText] = hostPort(url);
+  const port = Number(portText);
   const responder = await RawConn.open(host, port);
   const requester = await RawConn.open(host, port).catch((err) => {
     responder.conn.close();

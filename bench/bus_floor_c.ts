@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { hostPort, type ProcessFloor, spawnFloor } from "./bus_floor_process.ts";
+import { hostPort } from "./bus_floor.ts";
+import { type ProcessFloor, spawnFloor } from "./bus_floor_process.ts";
 
 /** How the C floor's requester waits for its reply. */
 export type CFloorMode = "block" | "spin";

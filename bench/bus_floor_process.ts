@@ -93,9 +93,3 @@ export async function spawnFloor(
     close,
   };
 }
-
-/** `host` and `port` of a `nats://host:port` URL (port 4222 when none is given). */
-export function hostPort(url: string): [string, string] {
-  const u = new URL(url.replace(/^nats:/, "http:"));
-  return [u.hostname, u.port || "4222"];
-}

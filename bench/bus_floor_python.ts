@@ -8,7 +8,8 @@
  * @module
  */
 import { PYTHON_CANDIDATES } from "./torch_peer.ts";
-import { hostPort, type ProcessFloor, spawnFloor } from "./bus_floor_process.ts";
+import { hostPort } from "./bus_floor.ts";
+import { type ProcessFloor, spawnFloor } from "./bus_floor_process.ts";
 
 /** One Python round trip at a time, and the teardown. */
 export type PythonFloor = ProcessFloor;

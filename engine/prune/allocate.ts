@@ -91,10 +91,9 @@ function fillRemainders(
   fraction: number,
   whole: ReadonlySet<string>,
 ): Record<string, number> {
-  const rounded = widths;
-  const shortfall = (g: DependencyGroup) => g.channels * fraction - rounded[g.id]!;
+  const shortfall = (g: DependencyGroup) => g.channels * fraction - widths[g.id]!;
   const open = groups
-    .filter((g) => !whole.has(g.id) && rounded[g.id]! < g.channels)
+    .filter((g) => !whole.has(g.id) && widths[g.id]! < g.channels)
     .sort((a, b) => shortfall(b) - shortfall(a));
   for (const g of open) {
     const trial = { ...widths, [g.id]: widths[g.id]! + 1 };
