@@ -27,6 +27,7 @@ import { recalibrateBatchNorm } from "../engine/prune/bn_recalibrate.ts";
 import { fineTune, type Teacher } from "../engine/prune/finetune.ts";
 import { pruneToRatio } from "../engine/prune/prune_to_ratio.ts";
 import { redCompress } from "../engine/prune/red.ts";
+import { closestPairs } from "../engine/prune/red_merge.ts";
 import { reconstructPruned } from "../engine/prune/reconstruct.ts";
 import type { GroupMasks } from "../engine/prune/masks.ts";
 import { graphMacs, type KeptPositions, keptPositions, surgery } from "../engine/prune/surgery.ts";
@@ -474,6 +475,9 @@ export async function runRedMerge(
         channelsRatio: red.ratio.channels,
         merged: Object.fromEntries(Object.entries(red.merges).map(([k, v]) => [k, v.length])),
         kdeModes: Object.fromEntries(Object.entries(red.hashed).map(([k, v]) => [k, v.modes])),
+        closestDistance: Object.fromEntries(
+          Object.entries(closestPairs(ctx.graph, ctx.weights)).map(([k, p]) => [k, p.distance]),
+        ),
         bandwidth: opts.bandwidth ?? "default",
         accuracyBeforeFinetune: 100 * merged,
         ...extra,

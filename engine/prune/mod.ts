@@ -71,6 +71,8 @@ export {
 } from "./reconstruct.ts";
 export {
   type ChannelMerge,
+  type ClosestPair,
+  closestPairs,
   DEFAULT_MERGE_TOLERANCE,
   findMerges,
   mergeRedundant,

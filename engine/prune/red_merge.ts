@@ -64,6 +64,54 @@ export function findMerges(
   return out;
 }
 
+/** The two closest channels of a group, and their normalised signature distance. */
+export interface ClosestPair {
+  readonly a: number;
+  readonly b: number;
+  readonly distance: number;
+}
+
+/**
+ * Per prunable group of two or more channels, the pair of channels whose signatures are
+ * closest (the distance {@linkcode findMerges} compares with its tolerance): how far the
+ * network is from any merge. At a tolerance below a group's distance, nothing in it merges.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from "../backend.ts";
+ * import { buildZooModel } from "../models/zoo.ts";
+ * import { graphFromLayersModel } from "../models/from_layers.ts";
+ * import { disposeWeights, weightsFromLayersModel } from "../exec/weights.ts";
+ * import { closestPairs } from "./red_merge.ts";
+ * await initBackend("cpu");
+ * const model = buildZooModel("cnn-s");
+ * const graph = graphFromLayersModel(model);
+ * const weights = weightsFromLayersModel(model, graph);
+ * const pairs = closestPairs(graph, weights);
+ * console.assert(Object.values(pairs).every((p) => p.distance > 0));
+ * disposeWeights(weights);
+ * ```
+ */
+export function closestPairs(
+  graph: Graph,
+  weights: Weights,
+  analysis: ChannelAnalysis = analyzeChannels(graph),
+): Record<string, ClosestPair> {
+  const out: Record<string, ClosestPair> = {};
+  for (const group of analysis.groups.filter((g) => g.prunable && g.channels > 1)) {
+    const { vectors, homogeneous } = groupSignatures(graph, weights, group, analysis);
+    let best: ClosestPair = { a: 0, b: 1, distance: Infinity };
+    for (let b = 1; b < vectors.length; b++) {
+      for (let a = 0; a < b; a++) {
+        const { distance } = signatureDistance(vectors[a]!, vectors[b]!, homogeneous);
+        if (distance < best.distance) best = { a, b, distance };
+      }
+    }
+    out[group.id] = best;
+  }
+  return out;
+}
+
 /** Adds `λ·W[from]` into `W[into]` along the consumer kernel's input axis, per position. */
 function mergeInputs(
   data: Float32Array,

@@ -8,7 +8,7 @@ import {
 } from "../../../engine/exec/weights.ts";
 import { graphFromLayersModel } from "../../../engine/models/from_layers.ts";
 import { buildZooModel, type ZooName } from "../../../engine/models/zoo.ts";
-import { mergeRedundant } from "../../../engine/prune/red_merge.ts";
+import { closestPairs, mergeRedundant } from "../../../engine/prune/red_merge.ts";
 import { graphMacs } from "../../../engine/prune/surgery.ts";
 
 await initBackend();
@@ -117,5 +117,26 @@ Deno.test("mergeRedundant() reports its natural ratio growing with the tolerance
   assert.ok(loose.ratio.macs < 1, `ratio ${loose.ratio.macs}`);
   assert.throws(() => mergeRedundant(graph, weights, { tolerance: -1 }), /-1/);
   for (const r of [tight, loose]) disposeWeights(r.weights);
+  disposeWeights(weights);
+});
+
+Deno.test("closestPairs() finds a planted duplicate, and no pair closer than any merge", () => {
+  const { graph, weights } = setup("resnet8");
+  const before = closestPairs(graph, weights);
+  copyChannel(weights, "block2_conv1", 3, 7);
+  copyChannel(weights, "block2_bn1", 3, 7);
+  const after = closestPairs(graph, weights);
+  const planted = after["block2_conv1"]!;
+  assert.deepEqual([planted.a, planted.b], [3, 7]);
+  assert.ok(planted.distance < 1e-6, JSON.stringify(planted));
+  assert.ok(before["block2_conv1"]!.distance > 0.1, JSON.stringify(before["block2_conv1"]));
+  assert.deepEqual(after["block3_conv1"], before["block3_conv1"]);
+  const tolerance = Math.min(...Object.values(before).map((p) => p.distance)) * 0.99;
+  const none = mergeRedundant(graph, weights, { tolerance });
+  assert.deepEqual(
+    Object.entries(none.merges).filter(([, m]) => m.length > 0).map(([g]) => g),
+    ["block2_conv1"],
+  );
+  disposeWeights(none.weights);
   disposeWeights(weights);
 });
