@@ -1,27 +1,38 @@
 /**
  * `deno task export --model M --config C.json --out DIR [--calib N] [--data DIR]
- * [--profile P] [--force]`
+ * [--profile P] [--finetune-steps N] [--seed S] [--test N] [--force]`
  *
  * Writes the compressed model (tailor-export/v1: model.json, weights.bin, tailor.json) of a
- * zoo model or model directory M at configuration C (a config file or a result.json): the
- * state of post-training quantization (`quantize()` with its defaults, calibrated on N
- * Fashion-MNIST training images): batch norms folded backward where exact, weights
- * quantized per output channel (symmetric, MSE-clipped) at each layer's wbits and
- * bit-packed, activations calibrated (min-max) at each tensor's abits (the smallest of its
- * readers'), biases corrected. Then it reloads the export and checks that its predictions
- * equal the fake-quant evaluation, and, with --profile, prints the cost model's flash
- * prediction next to the bytes on disk.
+ * zoo model or model directory M at configuration C (a config file or a result.json), made
+ * real as a search makes its result (`realizeConfiguration`, engine/search/compress.ts):
+ * - layers at a width below 1 are pruned (L1, dependency groups together) and cut out
+ *   (surgery); without fine-tuning, the batch norms are then re-estimated on the N
+ *   calibration images;
+ * - with --finetune-steps N, the network first fine-tunes N steps (batch 64, Fashion-MNIST
+ *   training images) with fake quantization and the channel masks in place, and is
+ *   quantized with the ranges it tracked;
+ * - otherwise post-training quantization (`quantize()` with its defaults, calibrated on N
+ *   training images): batch norms folded backward where exact, weights quantized per output
+ *   channel (symmetric, MSE-clipped) at each layer's wbits and bit-packed, activations
+ *   calibrated at each tensor's abits (the smallest of its readers'), biases corrected.
+ *
+ * With --test N it reports the exported network's accuracy on the first N test images. Then
+ * it reloads the export and checks that its predictions equal the fake-quant
+ * evaluation, and, with --profile, prints the cost model's flash prediction next to the
+ * bytes on disk.
  *
  * @module
  */
 import { initBackend, tf } from "../engine/backend.ts";
-import { parseConfiguration } from "../engine/cost/config.ts";
+import { type Configuration, parseConfiguration } from "../engine/cost/config.ts";
 import { networkCost } from "../engine/cost/network.ts";
 import { batches } from "../engine/data/batches.ts";
 import { FASHION_MNIST_DIR, loadFashionMnist } from "../engine/data/fashion_mnist.ts";
+import { sliceDataset } from "../engine/data/dataset.ts";
 import { batchToTensors } from "../engine/data/to_tensors.ts";
 import { forward } from "../engine/exec/forward.ts";
 import { composeHooks } from "../engine/exec/hooks.ts";
+import { execSettingsFromLayersModel } from "../engine/exec/settings.ts";
 import {
   disposeWeights,
   weightsFromArrays,
@@ -31,19 +42,18 @@ import { activationQuantHooks } from "../engine/export/activation_hooks.ts";
 import { exportModel, loadExport } from "../engine/export/disk.ts";
 import type { QuantState } from "../engine/export/format.ts";
 import { exportInputOf } from "../engine/export/from_quantized.ts";
-import { completeConfig } from "../engine/export/min_max_state.ts";
 import { graphFromLayersModel } from "../engine/models/from_layers.ts";
 import { type Graph, isComputeNode } from "../engine/models/ir.ts";
 import { resolveModel } from "../engine/models/load.ts";
 import { loadProfile } from "../engine/profile/load.ts";
-import { quantize } from "../engine/quant/ptq.ts";
 import { fakeQuantWeight } from "../engine/quant/weight_channels.ts";
-import { intFlag, parseFlags, requireFlag, runCli } from "./args.ts";
+import { realizeConfiguration } from "../engine/search/compress.ts";
+import { intFlag, parseFlags, requireFlag, runCli, UsageError } from "./args.ts";
 import { commitDir, prepareOutDir } from "./out_dir.ts";
 
 /** Usage text of `deno task export`. */
 export const EXPORT_USAGE = "usage: deno task export --model M --config C.json --out DIR " +
-  "[--calib N] [--data DIR] [--profile P] [--force]";
+  "[--calib N] [--data DIR] [--profile P] [--finetune-steps N] [--seed S] [--test N] [--force]";
 
 /** Calibration images used when --calib is not given. */
 export const DEFAULT_CALIB = 512;
@@ -69,48 +79,136 @@ function fakeQuantLogits(
   return out;
 }
 
-async function main(): Promise<void> {
-  const f = parseFlags(Deno.args, {
+/** Reads a configuration file (or a result.json); a bad file is a UsageError naming it. */
+async function readConfiguration(path: string): Promise<Configuration> {
+  try {
+    return parseConfiguration(JSON.parse(await Deno.readTextFile(path)));
+  } catch (e) {
+    const why = (e as Error).message.split("\n")[0];
+    throw new UsageError(`--config ${path}: ${why}`, { cause: e });
+  }
+}
+
+interface ExportFlags {
+  readonly modelName: string;
+  readonly configPath: string;
+  readonly out: string;
+  readonly calib: number;
+  readonly dataDir: string;
+  readonly profile?: string;
+  readonly finetuneSteps: number;
+  readonly seed: number;
+  readonly test: number;
+  readonly force: boolean;
+}
+
+function parseExportFlags(args: readonly string[]): ExportFlags | undefined {
+  const f = parseFlags([...args], {
     model: { type: "string" },
     config: { type: "string" },
     out: { type: "string" },
     calib: { type: "string" },
     data: { type: "string" },
     profile: { type: "string" },
+    "finetune-steps": { type: "string" },
+    seed: { type: "string" },
+    test: { type: "string" },
     force: { type: "boolean" },
     help: { type: "boolean" },
   });
-  if (f.help) {
+  if (f.help) return undefined;
+  return {
+    modelName: requireFlag(f.model, "model"),
+    configPath: requireFlag(f.config, "config"),
+    out: requireFlag(f.out, "out"),
+    calib: intFlag(f.calib, "calib", { min: 1, fallback: DEFAULT_CALIB })!,
+    dataDir: f.data ?? FASHION_MNIST_DIR,
+    ...(f.profile ? { profile: f.profile } : {}),
+    finetuneSteps: intFlag(f["finetune-steps"], "finetune-steps", { min: 0, fallback: 0 })!,
+    seed: intFlag(f.seed, "seed", { min: 0, fallback: 0 })!,
+    test: intFlag(f.test, "test", { min: 0, fallback: 0 })!,
+    force: f.force ?? false,
+  };
+}
+
+/** Loads the model and data, makes the configuration real (the caller disposes it). */
+async function realize(o: ExportFlags, config: Configuration) {
+  const model = await resolveModel(o.modelName);
+  const graph = graphFromLayersModel(model);
+  const weights = weightsFromLayersModel(model, graph);
+  const settings = execSettingsFromLayersModel(model);
+  model.dispose();
+  const train = await loadFashionMnist("train", {
+    dir: o.dataDir,
+    ...(o.finetuneSteps > 0 ? {} : { limit: o.calib }),
+  });
+  const calibration = [
+    ...batches(sliceDataset(train, 0, Math.min(o.calib, train.n)), { batchSize: BATCH }),
+  ].map((b) => {
+    const { x, y } = batchToTensors(b, train);
+    y.dispose();
+    return x;
+  });
+  try {
+    const source = { graph, weights, settings, calibration, recalibration: train };
+    const realized = await realizeConfiguration(
+      o.finetuneSteps > 0 ? { ...source, train } : source,
+      config.layers,
+      {
+        finetuneSteps: o.finetuneSteps,
+        seed: o.seed,
+        onStep: (step, total, loss) => {
+          if (step % 100 === 0 || step === total) {
+            console.error(`fine-tuning: step ${step}/${total}, loss ${loss.toFixed(4)}`);
+          }
+        },
+      },
+    );
+    return { realized, calibration };
+  } catch (e) {
+    tf.dispose(calibration);
+    throw e;
+  } finally {
+    disposeWeights(weights);
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseExportFlags(Deno.args);
+  if (o === undefined) {
     console.log(EXPORT_USAGE);
     return;
   }
-  const modelName = requireFlag(f.model, "model");
-  const configPath = requireFlag(f.config, "config");
-  const out = requireFlag(f.out, "out");
-  const calib = intFlag(f.calib, "calib", { min: 1, fallback: DEFAULT_CALIB })!;
-  const rawConfig = parseConfiguration(JSON.parse(await Deno.readTextFile(configPath)));
-  await initBackend();
-  const model = await resolveModel(modelName);
-  const graph0 = graphFromLayersModel(model);
-  const vars = weightsFromLayersModel(model, graph0);
-  model.dispose();
-  completeConfig(graph0, rawConfig); // rejects widths of an unpruned graph
-  const data = await loadFashionMnist("train", { dir: f.data ?? FASHION_MNIST_DIR, limit: calib });
-  const xs = [...batches(data, { batchSize: BATCH })].map((b) => batchToTensors(b, data));
-  const calibration = xs.map(({ x, y }) => (y.dispose(), x));
-  const q = quantize(graph0, vars, rawConfig, { calibration: { data: calibration } });
-  disposeWeights(vars);
-  for (const [bn, d] of q.foldPlan) {
-    if (!d.fold) console.error(`note: batch norm "${bn}" kept: ${d.reason}`);
-    else if (d.direction !== "backward") {
-      console.error(`note: batch norm "${bn}" kept: folds forward only`);
-    }
-  }
-  const { graph, weights, config, quant } = exportInputOf(q);
-  q.dispose();
-  const tmp = await prepareOutDir(out, { force: f.force ?? false });
+  const config = await readConfiguration(o.configPath);
+  const profile = o.profile === undefined ? undefined : await loadProfile(o.profile);
+  const tmp = await prepareOutDir(o.out, { force: o.force });
+  let calibration: tf.Tensor4D[] = [];
   try {
-    const sizes = await exportModel(tmp, { graph, weights, config, quant });
+    await initBackend();
+    const { realized, calibration: xs } = await realize(o, config);
+    calibration = xs;
+    const q = realized.model;
+    if (realized.pruned) {
+      const kept = Object.entries(realized.channels).map(([g, c]) => `${g} ${c}`).join(", ");
+      console.error(`pruned (L1) to ${kept} channels`);
+      if (o.finetuneSteps === 0) {
+        console.error("note: pruned without fine-tuning; --finetune-steps N recovers accuracy");
+      }
+    }
+    for (const [bn, d] of q.foldPlan) {
+      if (!d.fold) console.error(`note: batch norm "${bn}" kept: ${d.reason}`);
+      else if (d.direction !== "backward") {
+        console.error(`note: batch norm "${bn}" kept: folds forward only`);
+      }
+    }
+    let accuracy: number | undefined;
+    if (o.test > 0) {
+      const test = await loadFashionMnist("test", { dir: o.dataDir, limit: o.test });
+      accuracy = q.evaluate(test).accuracy;
+    }
+    const { graph, weights, config: full, quant } = exportInputOf(q);
+    q.dispose();
+    const sizes = await exportModel(tmp, { graph, weights, config: full, quant });
     const loaded = await loadExport(tmp);
     const x = calibration[0]!;
     const want = fakeQuantLogits(graph, weights, quant, x);
@@ -120,12 +218,15 @@ async function main(): Promise<void> {
     }, x);
     const same = want.length === got.length && want.every((v, i) => Object.is(v, got[i]));
     if (!same) throw new Error("export check failed: reloaded predictions differ from fake quant");
-    await commitDir(tmp, out);
+    await commitDir(tmp, o.out);
     const bytes = sizes.get("weights.bin")!;
-    let line = `exported ${graph.name} -> ${out}: weights.bin ${bytes} B`;
-    if (f.profile) {
-      const predicted = networkCost(graph, await loadProfile(f.profile), config).totals.flashBytes;
+    let line = `exported ${graph.name} -> ${o.out}: weights.bin ${bytes} B`;
+    if (profile) {
+      const predicted = networkCost(graph, profile, full).totals.flashBytes;
       line += `, cost model flash ${predicted} B (${((bytes / predicted - 1) * 100).toFixed(2)}%)`;
+    }
+    if (accuracy !== undefined) {
+      line += `, test accuracy ${(100 * accuracy).toFixed(2)}% on ${o.test} images`;
     }
     console.error(`${line}; reloaded logits identical on ${x.shape[0]} images`);
   } catch (e) {

@@ -1,36 +1,77 @@
 /**
  * Makes one configuration real: prune each dependency group to its width (L1), fine-tune
  * with fake quantization and the channel masks in place, cut the pruned channels out
- * (surgery), quantize (batch norms folded; after fine-tuning with the ranges it tracked,
- * else by post-training quantization: activation ranges calibrated on data, or from
- * batch-norm statistics when data-free), measure test accuracy, and optionally export the
- * compressed model.
+ * (surgery; without fine-tuning, re-estimate the batch norms when images are given),
+ * quantize (batch norms folded; after fine-tuning with the ranges it tracked, else by
+ * post-training quantization: activation ranges calibrated on data, or from batch-norm
+ * statistics when data-free); then, for a search candidate, measure test accuracy and
+ * optionally export the compressed model. `deno task export` uses the same steps.
  *
  * @module
  */
+import type { tf } from "../backend.ts";
 import type { Configuration, LayerChoice } from "../cost/config.ts";
 import { prunedChannels } from "../cost/config.ts";
+import type { Dataset } from "../data/dataset.ts";
 import { exportModel } from "../export/disk.ts";
-import { completeConfig } from "../export/min_max_state.ts";
-import { cloneWeights, disposeWeights, weightsToArrays } from "../exec/weights.ts";
-import { isComputeNode } from "../models/ir.ts";
+import { exportInputOf } from "../export/from_quantized.ts";
+import type { ExecSettings } from "../exec/settings.ts";
+import { cloneWeights, disposeWeights, type Weights } from "../exec/weights.ts";
+import { type Graph, isComputeNode } from "../models/ir.ts";
+import { DEFAULT_RECALIBRATION_EXAMPLES, recalibrateBatchNorm } from "../prune/bn_recalibrate.ts";
 import { dependencyGroups } from "../prune/channels.ts";
 import { maskHooks } from "../prune/masks.ts";
 import { pruneToRatio } from "../prune/prune_to_ratio.ts";
 import { surgery } from "../prune/surgery.ts";
+import { checkConfig } from "../quant/act_targets.ts";
 import { quantize } from "../quant/ptq.ts";
 import { qatFineTune, type QatResult } from "../quant/qat.ts";
+import type { QuantizedModel } from "../quant/quantized_model.ts";
 import type { SearchSession } from "./session.ts";
 
-/** Options of {@linkcode compressCandidate}. */
-export interface CompressOptions {
+/** What a configuration is made real from: the float network and, optionally, data. */
+export interface RealizeSource {
+  readonly graph: Graph;
+  /** Float weights of `graph` (not modified: they are cloned). */
+  readonly weights: Weights;
+  readonly settings: ExecSettings;
+  /** Training images for fine-tuning (absent when data-free: no fine-tuning). */
+  readonly train?: Dataset;
+  /** Calibration images (absent or empty when data-free: ranges from batch norms). */
+  readonly calibration?: readonly tf.Tensor4D[];
+  /**
+   * Images to re-estimate the batch norms on (forward passes, up to 2048) when the network
+   * is pruned and not fine-tuned: the pruned channels' absence shifts every later batch
+   * norm's input statistics. Absent: the trained statistics stay.
+   */
+  readonly recalibration?: Dataset;
+}
+
+/** Options of {@linkcode realizeConfiguration}. */
+export interface RealizeOptions {
   /** Fine-tuning steps (batch 64); 0 or no training data: none. */
   readonly finetuneSteps: number;
   readonly seed: number;
-  /** Writes the compressed model (tailor-export/v1) there. */
-  readonly exportDir?: string;
   /** Reported after each fine-tuning step. */
   readonly onStep?: (step: number, total: number, loss: number) => void;
+}
+
+/** What {@linkcode realizeConfiguration} returns. */
+export interface RealizedConfiguration {
+  /** The quantized, physically pruned network (the caller disposes it). */
+  readonly model: QuantizedModel;
+  /** Channels kept per dependency group. */
+  readonly channels: Readonly<Record<string, number>>;
+  /** True when some group lost channels. */
+  readonly pruned: boolean;
+  /** Fine-tuning steps run. */
+  readonly finetuneSteps: number;
+}
+
+/** Options of {@linkcode compressCandidate}. */
+export interface CompressOptions extends RealizeOptions {
+  /** Writes the compressed model (tailor-export/v1) there. */
+  readonly exportDir?: string;
 }
 
 /** What {@linkcode compressCandidate} returns. */
@@ -45,11 +86,11 @@ export interface CompressedCandidate {
 
 /** Channels to keep per prunable group for `layers` (a group takes its producers' width). */
 export function groupChannels(
-  session: SearchSession,
+  graph: Graph,
   layers: Readonly<Record<string, LayerChoice>>,
 ): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const g of dependencyGroups(session.static.graph)) {
+  for (const g of dependencyGroups(graph)) {
     if (!g.prunable) continue;
     const widths = g.producers.map((p) => layers[p]?.width ?? 1);
     out[g.id] = prunedChannels(g.channels, Math.max(...widths));
@@ -57,76 +98,123 @@ export function groupChannels(
   return out;
 }
 
-/** Compresses `layers` as described in the module notes. */
-export async function compressCandidate(
-  session: SearchSession,
+/**
+ * Makes `layers` real as described in the module notes, up to the quantized network (not
+ * evaluated, not exported).
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from "../backend.ts";
+ * import { buildZooModel } from "../models/zoo.ts";
+ * import { graphFromLayersModel } from "../models/from_layers.ts";
+ * import { disposeWeights, weightsFromLayersModel } from "../exec/weights.ts";
+ * import { execSettingsFromLayersModel } from "../exec/settings.ts";
+ * import { realizeConfiguration } from "./compress.ts";
+ * await initBackend("cpu");
+ * const model = buildZooModel("cnn-s");
+ * const graph = graphFromLayersModel(model);
+ * const weights = weightsFromLayersModel(model, graph);
+ * const settings = execSettingsFromLayersModel(model);
+ * const layers = { conv2: { wbits: 4, abits: 8, width: 0.5 } };
+ * const r = await realizeConfiguration({ graph, weights, settings }, layers, {
+ *   finetuneSteps: 0,
+ *   seed: 0,
+ * });
+ * console.assert(r.pruned && r.channels.conv2! < 32);
+ * r.model.dispose();
+ * disposeWeights(weights);
+ * ```
+ */
+export async function realizeConfiguration(
+  source: RealizeSource,
   layers: Readonly<Record<string, LayerChoice>>,
-  options: CompressOptions,
-): Promise<CompressedCandidate> {
-  const { graph } = session.static;
+  options: RealizeOptions,
+): Promise<RealizedConfiguration> {
+  const { graph } = source;
   const config: Configuration = { layers };
-  const weights = cloneWeights(session.weights);
-  const channels = groupChannels(session, layers);
-  const pruning = Object.entries(channels).some(([id, c]) =>
+  checkConfig(graph, config);
+  const weights = cloneWeights(source.weights);
+  const channels = groupChannels(graph, layers);
+  const pruned = Object.entries(channels).some(([id, c]) =>
     dependencyGroups(graph).find((g) => g.id === id)!.channels !== c
   );
-  const masks = pruning
+  const masks = pruned
     ? pruneToRatio(graph, weights, { criterion: "l1", widths: channels }).masks
     : undefined;
   const nodeMasks = masks ? maskHooks(graph, masks).masks ?? {} : {};
   let small = { graph, weights };
   let learned: QatResult["activations"] | undefined;
+  let steps = 0;
   try {
-    if (options.finetuneSteps > 0 && session.train) {
+    if (options.finetuneSteps > 0 && source.train) {
       const total = options.finetuneSteps;
-      ({ activations: learned } = await qatFineTune(graph, weights, config, {
-        train: session.train,
+      ({ activations: learned, steps } = await qatFineTune(graph, weights, config, {
+        train: source.train,
         epochs: 1,
         maxStepsPerEpoch: total,
         masks: nodeMasks,
-        settings: session.settings,
+        settings: source.settings,
         seed: options.seed,
         ...(options.onStep ? { onProgress: (p) => options.onStep!(p.step, total, p.loss) } : {}),
       }));
     }
     if (masks) small = surgery(graph, weights, masks);
+    if (masks && steps === 0 && source.recalibration) {
+      recalibrateBatchNorm(small.graph, small.weights, source.recalibration, {
+        examples: Math.min(DEFAULT_RECALIBRATION_EXAMPLES, source.recalibration.n),
+      });
+    }
     const flat: Record<string, LayerChoice> = {};
     for (const n of small.graph.nodes.filter(isComputeNode)) {
       const c = layers[n.name];
       if (c) flat[n.name] = { ...c, width: 1 };
     }
-    const calibration = session.calibration?.map((b) => b.x);
+    const calibration = source.calibration;
     const data = calibration && calibration.length > 0 ? { data: calibration } : {};
     // After fine-tuning, quantize as the network was trained: min-max kernel ranges and the
     // activation ranges tracked during fine-tuning (so no bias correction either: the batch
     // norms already track the quantized kernels). Clipping or correcting a fine-tuned
     // network moves it off the grid it learned (about a point lower on resnet8 at W4A8).
     // Without fine-tuning: post-training quantization with its defaults.
-    const q = learned
+    const model = learned
       ? quantize(small.graph, small.weights, { layers: flat }, {
         calibration: { ...data, weightObserver: "minmax" },
         activations: learned,
       })
       : quantize(small.graph, small.weights, { layers: flat }, { calibration: data });
-    try {
-      const accuracy = session.test ? q.evaluate(session.test).accuracy : null;
-      let weightBytes: number | undefined;
-      if (options.exportDir !== undefined) {
-        const arrays = weightsToArrays(q.weights);
-        const sizes = await exportModel(options.exportDir, {
-          graph: q.graph,
-          weights: arrays,
-          config: completeConfig(q.graph, q.config),
-          quant: q.quantState(),
-        });
-        weightBytes = sizes.get("weights.bin");
-      }
-      return { accuracy, channels, ...(weightBytes === undefined ? {} : { weightBytes }) };
-    } finally {
-      q.dispose();
-    }
+    return { model, channels, pruned, finetuneSteps: steps };
   } finally {
     if (small.weights !== weights) disposeWeights(small.weights);
     disposeWeights(weights);
+  }
+}
+
+/** Compresses `layers` of the session's network, then evaluates and optionally exports it. */
+export async function compressCandidate(
+  session: SearchSession,
+  layers: Readonly<Record<string, LayerChoice>>,
+  options: CompressOptions,
+): Promise<CompressedCandidate> {
+  const { model: q, channels } = await realizeConfiguration(
+    {
+      graph: session.static.graph,
+      weights: session.weights,
+      settings: session.settings,
+      ...(session.train ? { train: session.train } : {}),
+      ...(session.calibration ? { calibration: session.calibration.map((b) => b.x) } : {}),
+    },
+    layers,
+    options,
+  );
+  try {
+    const accuracy = session.test ? q.evaluate(session.test).accuracy : null;
+    let weightBytes: number | undefined;
+    if (options.exportDir !== undefined) {
+      const sizes = await exportModel(options.exportDir, exportInputOf(q));
+      weightBytes = sizes.get("weights.bin");
+    }
+    return { accuracy, channels, ...(weightBytes === undefined ? {} : { weightBytes }) };
+  } finally {
+    q.dispose();
   }
 }

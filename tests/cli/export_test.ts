@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../../engine/backend.ts";
+import { loadExport } from "../../engine/export/disk.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+async function run(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}cli/export.ts`, ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+async function withConfig(config: unknown, body: (dir: string, path: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/config.json`;
+  await Deno.writeTextFile(path, typeof config === "string" ? config : JSON.stringify(config));
+  try {
+    await body(dir, path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("export CLI: a configuration with widths below 1 is pruned, exported and reloads pruned", async () => {
+  await initBackend();
+  const config = { layers: { conv2: { wbits: 4, abits: 8, width: 0.5 } } };
+  await withConfig(config, async (dir, path) => {
+    const out = `${dir}/model`;
+    const r = await run([
+      ...["--model", "cnn-s", "--config", path, "--out", out, "--calib", "128"],
+      ...["--profile", "cortex-m7-stm32h743", "--test", "500"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /pruned \(L1\) to .*conv2 32/);
+    assert.match(r.stderr, /note: pruned without fine-tuning/);
+    assert.match(r.stderr, /test accuracy \d+\.\d\d% on 500 images/);
+    assert.match(r.stderr, /reloaded logits identical/);
+    const flash = r.stderr.match(/weights\.bin (\d+) B, cost model flash (\d+) B/);
+    assert.ok(flash, r.stderr);
+    assert.ok(Math.abs(Number(flash[1]) / Number(flash[2]) - 1) <= 0.02, flash[0]);
+    const loaded = await loadExport(out);
+    const conv2 = loaded.graph.nodes.find((n) => n.name === "conv2")!;
+    assert.equal(conv2.outShape.at(-1), 32);
+    assert.equal(loaded.config.layers["conv2"]?.wbits, 4);
+  });
+});
+
+Deno.test("export CLI: a bad configuration or profile exits naming it, before any output", async () => {
+  await withConfig("{ not json", async (dir, path) => {
+    const r = await run(["--model", "cnn-s", "--config", path, "--out", `${dir}/o`]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`error: --config ${path}: `));
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["config.json"]);
+  });
+  await withConfig({ layers: { conv9: { wbits: 4, abits: 8 } } }, async (dir, path) => {
+    const r = await run(["--model", "cnn-s", "--config", path, "--out", `${dir}/o`]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /error: .*"conv9", not a compute layer/);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["config.json"]);
+  });
+  await withConfig({ layers: {} }, async (dir, path) => {
+    const args = ["--model", "cnn-s", "--config", path, "--out", `${dir}/o`];
+    const r = await run([...args, "--profile", "no-such-board"]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /error: .*"no-such-board"/);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["config.json"]);
+  });
+});
