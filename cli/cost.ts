@@ -12,7 +12,6 @@
  */
 import { parseArgs } from "node:util";
 import { initBackend } from "../engine/backend.ts";
-import { parseConfiguration } from "../engine/cost/config.ts";
 import { type NetworkCost, networkCost } from "../engine/cost/network.ts";
 import type { Graph } from "../engine/models/ir.ts";
 import { graphFromLayersModel, UnsupportedLayerError } from "../engine/models/from_layers.ts";
@@ -22,14 +21,11 @@ import { buildZooModel, isZooName } from "../engine/models/zoo.ts";
 import { ProfileError } from "../engine/profile/errors.ts";
 import { loadProfile } from "../engine/profile/load.ts";
 import type { HardwareProfile } from "../engine/profile/types.ts";
+import { UsageError } from "./args.ts";
+import { readConfigFile } from "./inputs.ts";
 
 const USAGE =
   "usage: deno task cost --model NAME|DIR --profile NAME|FILE [--config C.json] [--json]";
-
-/** Bad command-line input: reported on one line, exit code 2. */
-class UsageError extends Error {
-  override name = "UsageError";
-}
 
 /** Loads a model's graph: a zoo name builds the architecture (weights do not matter here). */
 async function loadGraph(model: string): Promise<Graph> {
@@ -38,22 +34,6 @@ async function loadGraph(model: string): Promise<Graph> {
   const graph = graphFromLayersModel(layers);
   layers.dispose();
   return graph;
-}
-
-async function loadConfig(path: string) {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new UsageError(`cannot read --config ${path}: ${(e as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--config ${path} is not JSON: ${(e as Error).message}`);
-  }
-  return parseConfiguration(json);
 }
 
 const fmt = (x: number | null, digits = 3) => (x === null ? "-" : x.toFixed(digits));
@@ -156,7 +136,7 @@ export async function main(args: readonly string[]): Promise<number> {
       throw new UsageError(`--model and --profile are required; ${USAGE}`);
     }
     const profile = await loadProfile(v.profile);
-    const config = v.config ? await loadConfig(v.config) : { layers: {} };
+    const config = v.config ? await readConfigFile(v.config) : { layers: {} };
     const graph = await loadGraph(v.model);
     const cost = networkCost(graph, profile, config);
     if (v.json) {

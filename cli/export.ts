@@ -24,7 +24,7 @@
  * @module
  */
 import { initBackend, tf } from "../engine/backend.ts";
-import { type Configuration, parseConfiguration } from "../engine/cost/config.ts";
+import type { Configuration } from "../engine/cost/config.ts";
 import { networkCost } from "../engine/cost/network.ts";
 import { batches } from "../engine/data/batches.ts";
 import { FASHION_MNIST_DIR, loadFashionMnist } from "../engine/data/fashion_mnist.ts";
@@ -45,10 +45,11 @@ import { exportInputOf } from "../engine/export/from_quantized.ts";
 import { graphFromLayersModel } from "../engine/models/from_layers.ts";
 import { type Graph, isComputeNode } from "../engine/models/ir.ts";
 import { resolveModel } from "../engine/models/load.ts";
-import { loadProfile } from "../engine/profile/load.ts";
+import { checkConfig } from "../engine/quant/act_targets.ts";
 import { fakeQuantWeight } from "../engine/quant/weight_channels.ts";
 import { realizeConfiguration } from "../engine/search/compress.ts";
 import { intFlag, parseFlags, requireFlag, runCli, UsageError } from "./args.ts";
+import { readConfigFile, readProfileFlag } from "./inputs.ts";
 import { commitDir, prepareOutDir } from "./out_dir.ts";
 
 /** Usage text of `deno task export`. */
@@ -77,16 +78,6 @@ function fakeQuantLogits(
   y.dispose();
   disposeWeights(w);
   return out;
-}
-
-/** Reads a configuration file (or a result.json); a bad file is a UsageError naming it. */
-async function readConfiguration(path: string): Promise<Configuration> {
-  try {
-    return parseConfiguration(JSON.parse(await Deno.readTextFile(path)));
-  } catch (e) {
-    const why = (e as Error).message.split("\n")[0];
-    throw new UsageError(`--config ${path}: ${why}`, { cause: e });
-  }
 }
 
 interface ExportFlags {
@@ -138,6 +129,12 @@ async function realize(o: ExportFlags, config: Configuration) {
   const weights = weightsFromLayersModel(model, graph);
   const settings = execSettingsFromLayersModel(model);
   model.dispose();
+  try {
+    checkConfig(graph, config);
+  } catch (e) {
+    disposeWeights(weights);
+    throw new UsageError(`--config ${o.configPath}: ${(e as Error).message}`, { cause: e });
+  }
   const train = await loadFashionMnist("train", {
     dir: o.dataDir,
     ...(o.finetuneSteps > 0 ? {} : { limit: o.calib }),
@@ -179,8 +176,8 @@ async function main(): Promise<void> {
     console.log(EXPORT_USAGE);
     return;
   }
-  const config = await readConfiguration(o.configPath);
-  const profile = o.profile === undefined ? undefined : await loadProfile(o.profile);
+  const config = await readConfigFile(o.configPath);
+  const profile = o.profile === undefined ? undefined : await readProfileFlag(o.profile);
   const tmp = await prepareOutDir(o.out, { force: o.force });
   let calibration: tf.Tensor4D[] = [];
   try {

@@ -85,31 +85,42 @@ export function parseLayerChoice(value: unknown, path: string): LayerChoice {
 }
 
 /**
- * Parses untrusted JSON (a config file, or a whole `result.json` whose `layers` field is a
- * configuration) into a {@link Configuration}. Extra top-level keys are ignored so a
- * `result.json` can be passed as is. Layer names are checked against a graph later, by the
- * cost functions (`RangeError` naming an unknown layer).
+ * Parses untrusted JSON into a {@link Configuration}: a config file `{layers: {...}}`, or a
+ * whole `result.json` of a search (`tailor-result/v1`), whose `chosen.layers` is the chosen
+ * configuration. Extra keys are ignored. Layer names are checked against a graph later, by
+ * the cost functions (`RangeError` naming an unknown layer).
  *
  * @example
  * ```ts
  * import { parseConfiguration } from "./config.ts";
  * const c = parseConfiguration({ layers: { conv1: { wbits: 4, abits: 8, width: 0.5 } } });
  * console.assert(c.layers.conv1?.width === 0.5);
+ * const r = parseConfiguration({ format: "tailor-result/v1", chosen: c });
+ * console.assert(r.layers.conv1?.wbits === 4);
  * ```
  */
 export function parseConfiguration(json: unknown): Configuration {
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+  if (!isObject(json)) {
     throw new TypeError(`configuration: must be an object {layers: {...}}`);
   }
-  const layers = (json as Record<string, unknown>).layers;
-  if (typeof layers !== "object" || layers === null || Array.isArray(layers)) {
-    throw new TypeError(`layers: must be an object mapping layer names to {wbits, abits, width}`);
+  const result = json.layers === undefined && isObject(json.chosen);
+  const layers = result ? (json.chosen as Record<string, unknown>).layers : json.layers;
+  const at = result ? "chosen.layers" : "layers";
+  if (!isObject(layers)) {
+    throw new TypeError(
+      `${at}: must be an object mapping layer names to {wbits, abits, width}` +
+        (result ? "" : " (or pass a result.json, whose chosen.layers is one)"),
+    );
   }
   const out: Record<string, LayerChoice> = {};
-  for (const [name, choice] of Object.entries(layers as Record<string, unknown>)) {
-    out[name] = parseLayerChoice(choice, `layers.${name}`);
+  for (const [name, choice] of Object.entries(layers)) {
+    out[name] = parseLayerChoice(choice, `${at}.${name}`);
   }
   return { layers: out };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** A configuration giving every named layer the same choice. */

@@ -25,9 +25,10 @@ async function withConfig(config: unknown, body: (dir: string, path: string) => 
   }
 }
 
-Deno.test("export CLI: a configuration with widths below 1 is pruned, exported and reloads pruned", async () => {
+Deno.test("export CLI: a result.json with widths below 1 is pruned, exported and reloads pruned", async () => {
   await initBackend();
-  const config = { layers: { conv2: { wbits: 4, abits: 8, width: 0.5 } } };
+  const chosen = { layers: { conv2: { wbits: 4, abits: 8, width: 0.5 } }, accuracy: 0.9 };
+  const config = { format: "tailor-result/v1", run: "r", chosen };
   await withConfig(config, async (dir, path) => {
     const out = `${dir}/model`;
     const r = await run([
@@ -49,24 +50,24 @@ Deno.test("export CLI: a configuration with widths below 1 is pruned, exported a
   });
 });
 
-Deno.test("export CLI: a bad configuration or profile exits naming it, before any output", async () => {
+Deno.test("export CLI: a bad configuration or profile exits 2 naming it, leaving no output", async () => {
   await withConfig("{ not json", async (dir, path) => {
     const r = await run(["--model", "cnn-s", "--config", path, "--out", `${dir}/o`]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`error: --config ${path}: `));
+    assert.match(r.stderr, new RegExp(`error: --config ${path} is not JSON: `));
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["config.json"]);
   });
   await withConfig({ layers: { conv9: { wbits: 4, abits: 8 } } }, async (dir, path) => {
     const r = await run(["--model", "cnn-s", "--config", path, "--out", `${dir}/o`]);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /error: .*"conv9", not a compute layer/);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`error: --config ${path}: .*"conv9", not a compute layer`));
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["config.json"]);
   });
   await withConfig({ layers: {} }, async (dir, path) => {
     const args = ["--model", "cnn-s", "--config", path, "--out", `${dir}/o`];
     const r = await run([...args, "--profile", "no-such-board"]);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /error: .*"no-such-board"/);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /error: --profile no-such-board: .*shipped profiles: /);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["config.json"]);
   });
 });

@@ -1,9 +1,21 @@
 import assert from "node:assert/strict";
 import { parseConfiguration, prunedChannels } from "../../../engine/cost/config.ts";
 
-Deno.test("parseConfiguration() accepts a result.json-shaped object and defaults width to 1", () => {
+Deno.test("parseConfiguration() defaults width to 1", () => {
   const c = parseConfiguration({ version: 1, layers: { conv1: { wbits: 4, abits: 8 } } });
   assert.deepEqual(c.layers.conv1, { wbits: 4, abits: 8, width: 1 });
+});
+
+Deno.test("parseConfiguration() takes a search's result.json as is: its chosen layers", () => {
+  const chosen = { layers: { conv1: { wbits: 4, abits: 8, width: 0.5 } }, accuracy: 0.9 };
+  const uniform = { layers: { conv1: { wbits: 8, abits: 8, width: 1 } } };
+  const result = { format: "tailor-result/v1", run: "r", chosen: { ...chosen, uniform } };
+  assert.deepEqual(parseConfiguration(result).layers, chosen.layers);
+  assert.throws(
+    () => parseConfiguration({ format: "tailor-result/v1", chosen: { layers: { conv1: 8 } } }),
+    /chosen\.layers\.conv1: must be an object/,
+  );
+  assert.throws(() => parseConfiguration({ format: "tailor-result/v1" }), /or pass a result\.json/);
 });
 
 Deno.test("parseConfiguration() names the path and value of a bad field", () => {
