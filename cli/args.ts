@@ -28,6 +28,7 @@ export const INPUT_ERROR_NAMES: ReadonlySet<string> = new Set([
   "DataNotFoundError",
   "IdxFormatError",
   "UnsupportedLayerError",
+  "ExportFormatError",
 ]);
 
 /** Options of flag parsing: the parseArgs option table. */

@@ -4,14 +4,15 @@ import { loadExport } from "../../engine/export/disk.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-async function run(args: string[]) {
+async function run(args: string[], script = "export.ts") {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}cli/export.ts`, ...args],
+    args: ["run", "-A", `${ROOT}cli/${script}`, ...args],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
   }).output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
 async function withConfig(config: unknown, body: (dir: string, path: string) => Promise<void>) {
@@ -25,7 +26,7 @@ async function withConfig(config: unknown, body: (dir: string, path: string) => 
   }
 }
 
-Deno.test("export CLI: a result.json with widths below 1 is pruned, exported and reloads pruned", async () => {
+Deno.test("export CLI: a result.json with widths below 1 is pruned, exported, reloads pruned and evaluates as reported", async () => {
   await initBackend();
   const chosen = { layers: { conv2: { wbits: 4, abits: 8, width: 0.5 } }, accuracy: 0.9 };
   const config = { format: "tailor-result/v1", run: "r", chosen };
@@ -47,6 +48,17 @@ Deno.test("export CLI: a result.json with widths below 1 is pruned, exported and
     const conv2 = loaded.graph.nodes.find((n) => n.name === "conv2")!;
     assert.equal(conv2.outShape.at(-1), 32);
     assert.equal(loaded.config.layers["conv2"]?.wbits, 4);
+    const accuracy = Number(r.stderr.match(/test accuracy (\d+\.\d\d)%/)![1]);
+    const evaluated = await run(["--model", out, "--limit", "500"], "eval.ts");
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    const record = JSON.parse(evaluated.stdout);
+    assert.equal(record.format, "tailor-export/v1");
+    assert.equal((100 * record.testAccuracy).toFixed(2), accuracy.toFixed(2));
+    const bytes = await Deno.readFile(`${out}/weights.bin`);
+    await Deno.writeFile(`${out}/weights.bin`, bytes.subarray(0, bytes.length - 7));
+    const truncated = await run(["--model", out, "--limit", "500"], "eval.ts");
+    assert.equal(truncated.code, 2, truncated.stderr);
+    assert.match(truncated.stderr, /error: .*weights\.bin: truncated/);
   });
 });
 
