@@ -70,6 +70,7 @@ export { qatFineTune } from "./engine/quant/qat.ts";
 export { planBatchNormFolding } from "./engine/quant/fold_plan.ts";
 export { pruneToRatio } from "./engine/prune/prune_to_ratio.ts";
 export { surgery } from "./engine/prune/surgery.ts";
+export { compensatePruned } from "./engine/prune/compensate.ts";
 export { reconstructPruned } from "./engine/prune/reconstruct.ts";
 export { closestPairs, mergeRedundant } from "./engine/prune/red_merge.ts";
 export { exportModel, loadExport } from "./engine/export/disk.ts";

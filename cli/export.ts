@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     const q = realized.model;
     if (realized.pruned) {
       const kept = Object.entries(realized.channels).map(([g, c]) => `${g} ${c}`).join(", ");
-      console.error(`pruned (L1) to ${kept} channels`);
+      console.error(`pruned (L1) to ${kept} channels; recovery: ${realized.recovery}`);
       if (o.finetuneSteps === 0) {
         console.error("note: pruned without fine-tuning; --finetune-steps N recovers accuracy");
       }

@@ -1,7 +1,7 @@
 /**
  * Structured pruning: dependency groups, masks, criteria, allocation of a MACs target,
  * surgery, least-squares reconstruction of the layers that lost inputs, batch-norm
- * recalibration and fine-tuning, and the data-free RED merge (KDE
+ * recalibration (or its data-free compensation) and fine-tuning, and the data-free RED merge (KDE
  * hashing then exact redundancy merge).
  *
  * @module
@@ -34,6 +34,7 @@ export {
 /** Feature-map distillation at the kept channels, a {@linkcode Teacher} option. */
 export { type FeatureDistill } from "../train/feature_distill.ts";
 export { annealedMaskHooks, type AnnealOptions } from "./gradual.ts";
+export { compensatePruned, type Compensation, MIN_VARIANCE_SHARE } from "./compensate.ts";
 export { type HashResult, hashWeights, type LayerHash } from "./hash_weights.ts";
 export { DEFAULT_KDE_BANDWIDTH, kdeHash, type KdeHashResult, type KdeOptions } from "./kde_hash.ts";
 export { DEFAULT_RED_TOLERANCE, redCompress, type RedOptions, type RedResult } from "./red.ts";

@@ -1,11 +1,12 @@
 /**
  * Makes one configuration real: prune each dependency group to its width (L1), fine-tune
  * with fake quantization and the channel masks in place, cut the pruned channels out
- * (surgery; without fine-tuning, re-estimate the batch norms when images are given),
- * quantize (batch norms folded; after fine-tuning with the ranges it tracked, else by
- * post-training quantization: activation ranges calibrated on data, or from batch-norm
- * statistics when data-free); then, for a search candidate, measure test accuracy and
- * optionally export the compressed model. `deno task export` uses the same steps.
+ * (surgery; without fine-tuning, re-estimate the batch norms when images are given, else
+ * compensate their statistics from the batch-norm moments, data-free), quantize (batch
+ * norms folded; after fine-tuning with the ranges it tracked, else by post-training
+ * quantization: activation ranges calibrated on data, or from batch-norm statistics when
+ * data-free); then, for a search candidate, measure test accuracy and optionally export
+ * the compressed model. `deno task export` uses the same steps.
  *
  * @module
  */
@@ -20,6 +21,7 @@ import { cloneWeights, disposeWeights, type Weights } from "../exec/weights.ts";
 import { type Graph, isComputeNode } from "../models/ir.ts";
 import { DEFAULT_RECALIBRATION_EXAMPLES, recalibrateBatchNorm } from "../prune/bn_recalibrate.ts";
 import { dependencyGroups } from "../prune/channels.ts";
+import { compensatePruned } from "../prune/compensate.ts";
 import { maskHooks } from "../prune/masks.ts";
 import { pruneToRatio } from "../prune/prune_to_ratio.ts";
 import { surgery } from "../prune/surgery.ts";
@@ -66,7 +68,20 @@ export interface RealizedConfiguration {
   readonly pruned: boolean;
   /** Fine-tuning steps run. */
   readonly finetuneSteps: number;
+  /** How the pruned network recovered (`"none"` when nothing was pruned and not fine-tuned). */
+  readonly recovery: Recovery;
 }
+
+/**
+ * How a pruned network recovers: fine-tuning; else, with images, the batch norms
+ * re-estimated on them; else their statistics compensated from the batch-norm moments
+ * (`engine/prune/compensate.ts`).
+ */
+export type Recovery =
+  | "fine-tune"
+  | "batch-norm re-estimation"
+  | "data-free compensation"
+  | "none";
 
 /** Options of {@linkcode compressCandidate}. */
 export interface CompressOptions extends RealizeOptions {
@@ -158,11 +173,17 @@ export async function realizeConfiguration(
         ...(options.onStep ? { onProgress: (p) => options.onStep!(p.step, total, p.loss) } : {}),
       }));
     }
+    let recovery: Recovery = steps > 0 ? "fine-tune" : "none";
+    if (masks && steps === 0 && !source.recalibration) {
+      compensatePruned(graph, weights, masks);
+      recovery = "data-free compensation";
+    }
     if (masks) small = surgery(graph, weights, masks);
     if (masks && steps === 0 && source.recalibration) {
       recalibrateBatchNorm(small.graph, small.weights, source.recalibration, {
         examples: Math.min(DEFAULT_RECALIBRATION_EXAMPLES, source.recalibration.n),
       });
+      recovery = "batch-norm re-estimation";
     }
     const flat: Record<string, LayerChoice> = {};
     for (const n of small.graph.nodes.filter(isComputeNode)) {
@@ -182,7 +203,7 @@ export async function realizeConfiguration(
         activations: learned,
       })
       : quantize(small.graph, small.weights, { layers: flat }, { calibration: data });
-    return { model, channels, pruned, finetuneSteps: steps };
+    return { model, channels, pruned, finetuneSteps: steps, recovery };
   } finally {
     if (small.weights !== weights) disposeWeights(small.weights);
     disposeWeights(weights);
