@@ -1,6 +1,6 @@
 /**
- * `deno task export --model M --config C.json --out DIR [--calib N] [--data DIR]
- * [--profile P] [--finetune-steps N] [--seed S] [--test N] [--force]`
+ * `deno task export --model M --config C.json --out DIR [--calib N | --data-free]
+ * [--data DIR] [--profile P] [--finetune-steps N] [--seed S] [--test N] [--force]`
  *
  * Writes the compressed model (tailor-export/v1: model.json, weights.bin, tailor.json) of a
  * zoo model or model directory M at configuration C (a config file or a result.json), made
@@ -16,6 +16,10 @@
  *   channel (symmetric, MSE-clipped) at each layer's wbits and bit-packed, activations
  *   calibrated at each tensor's abits (the smallest of its readers'), biases corrected.
  *
+ * With --data-free no training image is read: activation ranges come from the batch norms'
+ * statistics, a pruned network has them compensated for the cut (engine/prune/compensate.ts)
+ * and the reload check runs on seeded random images.
+ *
  * With --test N it reports the exported network's accuracy on the first N test images. Then
  * it reloads the export and checks that its predictions equal the fake-quant
  * evaluation, and, with --profile, prints the cost model's flash prediction next to the
@@ -28,7 +32,7 @@ import type { Configuration } from "../engine/cost/config.ts";
 import { networkCost } from "../engine/cost/network.ts";
 import { batches } from "../engine/data/batches.ts";
 import { FASHION_MNIST_DIR, loadFashionMnist } from "../engine/data/fashion_mnist.ts";
-import { sliceDataset } from "../engine/data/dataset.ts";
+import { type Dataset, sliceDataset } from "../engine/data/dataset.ts";
 import { batchToTensors } from "../engine/data/to_tensors.ts";
 import { forward } from "../engine/exec/forward.ts";
 import { composeHooks } from "../engine/exec/hooks.ts";
@@ -47,14 +51,15 @@ import { type Graph, isComputeNode } from "../engine/models/ir.ts";
 import { resolveModel } from "../engine/models/load.ts";
 import { checkConfig } from "../engine/quant/act_targets.ts";
 import { fakeQuantWeight } from "../engine/quant/weight_channels.ts";
-import { realizeConfiguration } from "../engine/search/compress.ts";
+import { realizeConfiguration, widthConflicts } from "../engine/search/compress.ts";
 import { intFlag, parseFlags, requireFlag, runCli, UsageError } from "./args.ts";
 import { readConfigFile, readProfileFlag } from "./inputs.ts";
 import { commitDir, prepareOutDir } from "./out_dir.ts";
 
 /** Usage text of `deno task export`. */
 export const EXPORT_USAGE = "usage: deno task export --model M --config C.json --out DIR " +
-  "[--calib N] [--data DIR] [--profile P] [--finetune-steps N] [--seed S] [--test N] [--force]";
+  "[--calib N | --data-free] [--data DIR] [--profile P] [--finetune-steps N] [--seed S] " +
+  "[--test N] [--force]";
 
 /** Calibration images used when --calib is not given. */
 export const DEFAULT_CALIB = 512;
@@ -90,6 +95,7 @@ interface ExportFlags {
   readonly finetuneSteps: number;
   readonly seed: number;
   readonly test: number;
+  readonly dataFree: boolean;
   readonly force: boolean;
 }
 
@@ -104,10 +110,15 @@ function parseExportFlags(args: readonly string[]): ExportFlags | undefined {
     "finetune-steps": { type: "string" },
     seed: { type: "string" },
     test: { type: "string" },
+    "data-free": { type: "boolean" },
     force: { type: "boolean" },
     help: { type: "boolean" },
   });
   if (f.help) return undefined;
+  const dataFree = f["data-free"] ?? false;
+  if (dataFree && (f["finetune-steps"] !== undefined || f.calib !== undefined)) {
+    throw new UsageError("--data-free uses no training images: drop --finetune-steps and --calib");
+  }
   return {
     modelName: requireFlag(f.model, "model"),
     configPath: requireFlag(f.config, "config"),
@@ -118,8 +129,16 @@ function parseExportFlags(args: readonly string[]): ExportFlags | undefined {
     finetuneSteps: intFlag(f["finetune-steps"], "finetune-steps", { min: 0, fallback: 0 })!,
     seed: intFlag(f.seed, "seed", { min: 0, fallback: 0 })!,
     test: intFlag(f.test, "test", { min: 0, fallback: 0 })!,
+    dataFree,
     force: f.force ?? false,
   };
+}
+
+/** Seeded uniform [0, 1] images of the graph's input shape, to check a data-free export. */
+function probeImages(graph: Graph): tf.Tensor4D {
+  const input = graph.nodes.find((n) => n.op === "input")!;
+  const [h, w, c] = input.outShape as readonly number[];
+  return tf.randomUniform([32, h!, w!, c!], 0, 1, "float32", 1) as tf.Tensor4D;
 }
 
 /** Loads the model and data, makes the configuration real (the caller disposes it). */
@@ -131,36 +150,51 @@ async function realize(o: ExportFlags, config: Configuration) {
   model.dispose();
   try {
     checkConfig(graph, config);
+    const [c] = widthConflicts(graph, config.layers);
+    if (c) {
+      const asked = Object.entries(c.widths).map(([l, w]) => `${l} ${w}`).join(", ");
+      throw new RangeError(
+        `group ${c.group} is pruned as one (residual add or depthwise) but its layers ask for ` +
+          `widths ${asked}: give them one width`,
+      );
+    }
   } catch (e) {
     disposeWeights(weights);
     throw new UsageError(`--config ${o.configPath}: ${(e as Error).message}`, { cause: e });
   }
-  const train = await loadFashionMnist("train", {
-    dir: o.dataDir,
-    ...(o.finetuneSteps > 0 ? {} : { limit: o.calib }),
-  });
-  const calibration = [
-    ...batches(sliceDataset(train, 0, Math.min(o.calib, train.n)), { batchSize: BATCH }),
-  ].map((b) => {
-    const { x, y } = batchToTensors(b, train);
-    y.dispose();
-    return x;
-  });
+  let train: Dataset | undefined;
+  let calibration: tf.Tensor4D[] = [];
   try {
-    const source = { graph, weights, settings, calibration, recalibration: train };
-    const realized = await realizeConfiguration(
-      o.finetuneSteps > 0 ? { ...source, train } : source,
-      config.layers,
-      {
-        finetuneSteps: o.finetuneSteps,
-        seed: o.seed,
-        onStep: (step, total, loss) => {
-          if (step % 100 === 0 || step === total) {
-            console.error(`fine-tuning: step ${step}/${total}, loss ${loss.toFixed(4)}`);
-          }
-        },
+    if (!o.dataFree) {
+      const set = await loadFashionMnist("train", {
+        dir: o.dataDir,
+        ...(o.finetuneSteps > 0 ? {} : { limit: o.calib }),
+      });
+      train = set;
+      const first = sliceDataset(set, 0, Math.min(o.calib, set.n));
+      calibration = [...batches(first, { batchSize: BATCH })].map((b) => {
+        const { x, y } = batchToTensors(b, set);
+        y.dispose();
+        return x;
+      });
+    }
+    const source = {
+      graph,
+      weights,
+      settings,
+      calibration,
+      ...(train ? { recalibration: train } : {}),
+      ...(train && o.finetuneSteps > 0 ? { train } : {}),
+    };
+    const realized = await realizeConfiguration(source, config.layers, {
+      finetuneSteps: o.finetuneSteps,
+      seed: o.seed,
+      onStep: (step, total, loss) => {
+        if (step % 100 === 0 || step === total) {
+          console.error(`fine-tuning: step ${step}/${total}, loss ${loss.toFixed(4)}`);
+        }
       },
-    );
+    });
     return { realized, calibration };
   } catch (e) {
     tf.dispose(calibration);
@@ -188,7 +222,7 @@ async function main(): Promise<void> {
     if (realized.pruned) {
       const kept = Object.entries(realized.channels).map(([g, c]) => `${g} ${c}`).join(", ");
       console.error(`pruned (L1) to ${kept} channels; recovery: ${realized.recovery}`);
-      if (o.finetuneSteps === 0) {
+      if (o.finetuneSteps === 0 && !o.dataFree) {
         console.error("note: pruned without fine-tuning; --finetune-steps N recovers accuracy");
       }
     }
@@ -207,7 +241,7 @@ async function main(): Promise<void> {
     q.dispose();
     const sizes = await exportModel(tmp, { graph, weights, config: full, quant });
     const loaded = await loadExport(tmp);
-    const x = calibration[0]!;
+    const x = calibration[0] ?? probeImages(graph);
     const want = fakeQuantLogits(graph, weights, quant, x);
     const got = fakeQuantLogits(loaded.graph, loaded.weights, {
       weights: {},
@@ -225,7 +259,9 @@ async function main(): Promise<void> {
     if (accuracy !== undefined) {
       line += `, test accuracy ${(100 * accuracy).toFixed(2)}% on ${o.test} images`;
     }
-    console.error(`${line}; reloaded logits identical on ${x.shape[0]} images`);
+    const probe = calibration.length > 0 ? "images" : "random images";
+    console.error(`${line}; reloaded logits identical on ${x.shape[0]} ${probe}`);
+    if (calibration.length === 0) x.dispose();
   } catch (e) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     throw e;

@@ -113,6 +113,48 @@ export function groupChannels(
   return out;
 }
 
+/** A dependency group whose producers ask for different widths (the largest is used). */
+export interface WidthConflict {
+  readonly group: string;
+  /** Width asked per producer (1 when the configuration leaves it out). */
+  readonly widths: Readonly<Record<string, number>>;
+  /** The width the group is pruned to: the largest asked. */
+  readonly used: number;
+}
+
+/**
+ * Groups of `layers` whose producers (layers joined by a residual add or a depthwise
+ * layer, pruned together) ask for different widths; {@linkcode groupChannels} keeps the
+ * largest.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from "../backend.ts";
+ * import { buildZooModel } from "../models/zoo.ts";
+ * import { graphFromLayersModel } from "../models/from_layers.ts";
+ * import { widthConflicts } from "./compress.ts";
+ * await initBackend("cpu");
+ * const graph = graphFromLayersModel(buildZooModel("resnet8"));
+ * const layers = { conv1: { wbits: 8, abits: 8, width: 0.5 } };
+ * const [c] = widthConflicts(graph, layers); // conv1 shares block1's residual stream
+ * console.assert(c!.used === 1 && c!.widths.conv1 === 0.5);
+ * ```
+ */
+export function widthConflicts(
+  graph: Graph,
+  layers: Readonly<Record<string, LayerChoice>>,
+): WidthConflict[] {
+  const out: WidthConflict[] = [];
+  for (const g of dependencyGroups(graph)) {
+    if (!g.prunable || g.producers.length < 2) continue;
+    const widths = Object.fromEntries(g.producers.map((p) => [p, layers[p]?.width ?? 1]));
+    const values = Object.values(widths);
+    if (values.every((w) => w === values[0])) continue;
+    out.push({ group: g.id, widths, used: Math.max(...values) });
+  }
+  return out;
+}
+
 /**
  * Makes `layers` real as described in the module notes, up to the quantized network (not
  * evaluated, not exported).

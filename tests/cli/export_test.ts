@@ -62,6 +62,30 @@ Deno.test("export CLI: a result.json with widths below 1 is pruned, exported, re
   });
 });
 
+Deno.test("export CLI: --data-free prunes and exports without reading any image; a residual group needs one width", async () => {
+  const config = { layers: { conv1: { wbits: 8, abits: 8, width: 0.75 } } }; // block1_conv2: 1
+  await withConfig(config, async (dir, path) => {
+    const out = `${dir}/model`;
+    const args = ["--model", "resnet8", "--config", path, "--out", out, "--data-free"];
+    const r = await run([...args, "--data", `${dir}/no-such-data`]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /group conv1 is pruned as one .* widths conv1 0\.75, block1_conv2 1: give them one width/,
+    );
+    const group = { layers: { conv1: config.layers.conv1, block1_conv2: config.layers.conv1 } };
+    await Deno.writeTextFile(path, JSON.stringify(group));
+    const pruned = await run([...args, "--data", `${dir}/no-such-data`]);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.match(pruned.stderr, /conv1 12, .*recovery: data-free compensation/);
+    assert.match(pruned.stderr, /reloaded logits identical on 32 random images/);
+    assert.doesNotMatch(pruned.stderr, /--finetune-steps/);
+    const both = await run([...args, "--finetune-steps", "10"]);
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(both.stderr, /error: --data-free uses no training images/);
+  });
+});
+
 Deno.test("export CLI: a bad configuration or profile exits 2 naming it, leaving no output", async () => {
   await withConfig("{ not json", async (dir, path) => {
     const r = await run(["--model", "cnn-s", "--config", path, "--out", `${dir}/o`]);
