@@ -6,7 +6,9 @@
  * half the MACs (dependency-aware) by L1 or by the first-order Taylor criterion with a
  * global allocation, then fine-tuned one epoch (<= 1.0), and the
  * data-free RED merge (KDE hashing, then exact merge) at its natural ratio, without and
- * with a one-epoch fine-tune (reported). Needs the trained zoo weights.
+ * with a one-epoch fine-tune (reported), and a data-free cut (every group at 87.5% of its
+ * channels by L1, batch norms compensated from their moments, no image; reported). Needs
+ * the trained zoo weights.
  *
  * @module
  */
@@ -28,6 +30,7 @@ export const QUANT_MODES = {
   "prune-half": 1.0,
   "red-merge": null,
   "red-merge-ft": null,
+  "prune-datafree": null,
 } as const;
 
 /** A mode name. */
@@ -147,6 +150,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
   } = await import(
     "./quant_prune.ts"
   );
+  const { runPruneDataFree } = await import("./quant_prune_datafree.ts");
   const log = opts.log ?? (() => {});
   await initBackend("wasm");
   const test = await loadFashionMnist("test", opts.testLimit ? { limit: opts.testLimit } : {});
@@ -295,6 +299,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
           lr: opts.finetuneLr ?? opts.prune?.lr,
         }),
       "red-merge": () => runRedMerge(pruneCtx, { ...opts.prune, epochs: 0 }),
+      "prune-datafree": () => Promise.resolve(runPruneDataFree(pruneCtx)),
       "red-merge-ft": () =>
         runRedMerge(pruneCtx, {
           ...opts.prune,

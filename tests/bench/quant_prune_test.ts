@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { runPruneHalf } from "../../bench/quant_prune.ts";
+import { runPruneDataFree } from "../../bench/quant_prune_datafree.ts";
 import { initBackend, tf } from "../../engine/backend.ts";
 import { syntheticDataset } from "../../engine/data/synthetic.ts";
 import { execSettingsFromLayersModel } from "../../engine/exec/settings.ts";
@@ -108,3 +109,16 @@ Deno.test("runPruneHalf() rejects bad stages, soft shares and feature-distillati
 });
 
 globalThis.addEventListener("unload", () => disposeWeights(weights));
+
+Deno.test("runPruneDataFree(): cuts every group to 7/8, compensates without data, no leak", () => {
+  const n = tf.memory().numTensors;
+  const r = runPruneDataFree(ctx);
+  assert.equal(tf.memory().numTensors, n);
+  const e = r.extra;
+  assert.equal(e.keep, 0.875);
+  assert.ok(Number(e.macsRatio) < 0.9 && Number(e.macsRatio) > 0.6, `${e.macsRatio}`);
+  assert.deepEqual(e.layersNotCompensated, []);
+  for (const a of [100 * r.accuracy, e.accuracyUncompensated, e.accuracyRecalibrated]) {
+    assert.ok(Number(a) >= 0 && Number(a) <= 100, `${a}`);
+  }
+});
