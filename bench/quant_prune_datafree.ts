@@ -2,8 +2,10 @@
  * The `prune-datafree` mode of the `quant` suite: every prunable group cut to
  * {@linkcode DATAFREE_KEEP} of its channels by L1, no fine-tuning and no image, the batch
  * norms compensated for the cut from their own moments (`engine/prune/compensate.ts`).
- * Reported next to it: the same cut as is (`accuracyUncompensated`) and with the batch
- * norms re-estimated on 2,048 training images (`accuracyRecalibrated`, which uses data).
+ * Reported next to it: the same cut as is (`accuracyUncompensated`), with the batch norms
+ * re-estimated on 2,048 training images (`accuracyRecalibrated`, which uses data), and
+ * compensated then re-estimated (`accuracyCompensatedRecalibrated`: what a pruned network
+ * that is not fine-tuned gets when images are at hand, engine/search/compress.ts).
  *
  * @module
  */
@@ -20,7 +22,7 @@ import type { PruneBenchContext, PruneBenchResult } from "./quant_prune.ts";
 /** Share of its channels every group keeps in `prune-datafree`. @default 0.875 */
 export const DATAFREE_KEEP = 0.875;
 
-type Recovery = "none" | "compensate" | "recalibrate";
+type Recovery = "none" | "compensate" | "recalibrate" | "both";
 
 /** Test accuracy of the cut network after `recovery`, and its MACs ratio. */
 function cutAndScore(ctx: PruneBenchContext, keep: number, recovery: Recovery) {
@@ -32,11 +34,14 @@ function cutAndScore(ctx: PruneBenchContext, keep: number, recovery: Recovery) {
   );
   const weights = cloneWeights(ctx.weights);
   const { masks } = pruneToRatio(ctx.graph, weights, { criterion: "l1", widths });
-  const layers = recovery === "compensate" ? compensatePruned(ctx.graph, weights, masks) : [];
+  const compensate = recovery === "compensate" || recovery === "both";
+  const layers = compensate ? compensatePruned(ctx.graph, weights, masks) : [];
   const small = surgery(ctx.graph, weights, masks);
   disposeWeights(weights);
   try {
-    if (recovery === "recalibrate") recalibrateBatchNorm(small.graph, small.weights, ctx.train);
+    if (recovery === "recalibrate" || recovery === "both") {
+      recalibrateBatchNorm(small.graph, small.weights, ctx.train);
+    }
     return {
       accuracy: evaluateGraph(small.graph, small.weights, ctx.test).accuracy,
       macsRatio: graphMacs(small.graph) / graphMacs(ctx.graph),
@@ -55,6 +60,7 @@ export function runPruneDataFree(
   const compensated = cutAndScore(ctx, keep, "compensate");
   const none = cutAndScore(ctx, keep, "none");
   const recalibrated = cutAndScore(ctx, keep, "recalibrate");
+  const both = cutAndScore(ctx, keep, "both");
   return {
     accuracy: compensated.accuracy,
     extra: {
@@ -64,6 +70,7 @@ export function runPruneDataFree(
       layersNotCompensated: compensated.uncompensated,
       accuracyUncompensated: 100 * none.accuracy,
       accuracyRecalibrated: 100 * recalibrated.accuracy,
+      accuracyCompensatedRecalibrated: 100 * both.accuracy,
     },
   };
 }

@@ -6,7 +6,8 @@
  * zoo model or model directory M at configuration C (a config file or a result.json), made
  * real as a search makes its result (`realizeConfiguration`, engine/search/compress.ts):
  * - layers at a width below 1 are pruned (L1, dependency groups together) and cut out
- *   (surgery); without fine-tuning, the batch norms are then re-estimated on the N
+ *   (surgery); without fine-tuning, the cut is compensated from the batch-norm moments
+ *   (engine/prune/compensate.ts) and the batch norms are then re-estimated on the N
  *   calibration images;
  * - with --finetune-steps N, the network first fine-tunes N steps (batch 64, Fashion-MNIST
  *   training images) with fake quantization and the channel masks in place, and is
@@ -17,8 +18,8 @@
  *   calibrated at each tensor's abits (the smallest of its readers'), biases corrected.
  *
  * With --data-free no training image is read: activation ranges come from the batch norms'
- * statistics, a pruned network has them compensated for the cut (engine/prune/compensate.ts)
- * and the reload check runs on seeded random images.
+ * statistics, a pruned network is compensated only (no re-estimation) and the reload check
+ * runs on seeded random images.
  *
  * With --test N it reports the exported network's accuracy on the first N test images. Then
  * it reloads the export and checks that its predictions equal the fake-quant

@@ -1,12 +1,12 @@
 /**
  * Makes one configuration real: prune each dependency group to its width (L1), fine-tune
  * with fake quantization and the channel masks in place, cut the pruned channels out
- * (surgery; without fine-tuning, re-estimate the batch norms when images are given, else
- * compensate their statistics from the batch-norm moments, data-free), quantize (batch
- * norms folded; after fine-tuning with the ranges it tracked, else by post-training
- * quantization: activation ranges calibrated on data, or from batch-norm statistics when
- * data-free); then, for a search candidate, measure test accuracy and optionally export
- * the compressed model. `deno task export` uses the same steps.
+ * (surgery; without fine-tuning, compensate the cut from the batch-norm moments, then
+ * re-estimate the batch norms when images are given), quantize (batch norms folded; after
+ * fine-tuning with the ranges it tracked, else by post-training quantization: activation
+ * ranges calibrated on data, or from batch-norm statistics when data-free); then, for a
+ * search candidate, measure test accuracy and optionally export the compressed model.
+ * `deno task export` uses the same steps.
  *
  * @module
  */
@@ -44,7 +44,7 @@ export interface RealizeSource {
   /**
    * Images to re-estimate the batch norms on (forward passes, up to 2048) when the network
    * is pruned and not fine-tuned: the pruned channels' absence shifts every later batch
-   * norm's input statistics. Absent: the trained statistics stay.
+   * norm's input statistics. Absent: the data-free compensation alone.
    */
   readonly recalibration?: Dataset;
 }
@@ -73,13 +73,13 @@ export interface RealizedConfiguration {
 }
 
 /**
- * How a pruned network recovers: fine-tuning; else, with images, the batch norms
- * re-estimated on them; else their statistics compensated from the batch-norm moments
- * (`engine/prune/compensate.ts`).
+ * How a pruned network recovers: fine-tuning; else the cut compensated from the batch-norm
+ * moments (`engine/prune/compensate.ts`), then, with images, the batch norms re-estimated
+ * on them.
  */
 export type Recovery =
   | "fine-tune"
-  | "batch-norm re-estimation"
+  | "compensation + batch-norm re-estimation"
   | "data-free compensation"
   | "none";
 
@@ -216,7 +216,9 @@ export async function realizeConfiguration(
       }));
     }
     let recovery: Recovery = steps > 0 ? "fine-tune" : "none";
-    if (masks && steps === 0 && !source.recalibration) {
+    if (masks && steps === 0) {
+      // The mean shift of layers with no batch norm after them (the logits) goes into
+      // their bias: re-estimating the batch norms cannot repair those.
       compensatePruned(graph, weights, masks);
       recovery = "data-free compensation";
     }
@@ -225,7 +227,7 @@ export async function realizeConfiguration(
       recalibrateBatchNorm(small.graph, small.weights, source.recalibration, {
         examples: Math.min(DEFAULT_RECALIBRATION_EXAMPLES, source.recalibration.n),
       });
-      recovery = "batch-norm re-estimation";
+      recovery = "compensation + batch-norm re-estimation";
     }
     const flat: Record<string, LayerChoice> = {};
     for (const n of small.graph.nodes.filter(isComputeNode)) {

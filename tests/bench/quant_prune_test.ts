@@ -118,7 +118,8 @@ Deno.test("runPruneDataFree(): cuts every group to 7/8, compensates without data
   assert.equal(e.keep, 0.875);
   assert.ok(Number(e.macsRatio) < 0.9 && Number(e.macsRatio) > 0.6, `${e.macsRatio}`);
   assert.deepEqual(e.layersNotCompensated, []);
-  for (const a of [100 * r.accuracy, e.accuracyUncompensated, e.accuracyRecalibrated]) {
+  const both = e.accuracyCompensatedRecalibrated;
+  for (const a of [100 * r.accuracy, e.accuracyUncompensated, e.accuracyRecalibrated, both]) {
     assert.ok(Number(a) >= 0 && Number(a) <= 100, `${a}`);
   }
 });

@@ -37,7 +37,10 @@ Deno.test("export CLI: a result.json with widths below 1 is pruned, exported, re
       ...["--profile", "cortex-m7-stm32h743", "--test", "500"],
     ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /pruned \(L1\) to .*conv2 32/);
+    assert.match(
+      r.stderr,
+      /pruned \(L1\) to .*conv2 32.*; recovery: compensation \+ batch-norm re-estimation/,
+    );
     assert.match(r.stderr, /note: pruned without fine-tuning/);
     assert.match(r.stderr, /test accuracy \d+\.\d\d% on 500 images/);
     assert.match(r.stderr, /reloaded logits identical/);
