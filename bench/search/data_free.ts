@@ -5,7 +5,8 @@
  * search with the same strategy, at a flash budget where bits are what matters: 0.7 x the
  * uniform int8 flash (about 55 KB, the default search's 56 KiB), above uniform 4-bit
  * weights at full width (0.52 x), so no layer has to be pruned — pruning with no data and
- * no fine-tuning cannot recover, while choosing bits from weight statistics can.
+ * no fine-tuning recovers only in part (the cut's batch-norm compensation,
+ * engine/prune/compensate.ts), while choosing bits from weight statistics can.
  *
  * @module
  */
