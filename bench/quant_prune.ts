@@ -20,11 +20,12 @@ import { batches } from "../engine/data/batches.ts";
 import type { Dataset } from "../engine/data/dataset.ts";
 import { type ExecSettings, noDropoutSettings } from "../engine/exec/settings.ts";
 import { sliceDataset } from "../engine/data/dataset.ts";
-import { disposeWeights, type Weights } from "../engine/exec/weights.ts";
+import { cloneWeights, disposeWeights, type Weights } from "../engine/exec/weights.ts";
 import type { Graph } from "../engine/models/ir.ts";
 import type { Allocation } from "../engine/prune/allocate.ts";
 import { recalibrateBatchNorm } from "../engine/prune/bn_recalibrate.ts";
 import { fineTune, type Teacher } from "../engine/prune/finetune.ts";
+import { compensatePruned } from "../engine/prune/compensate.ts";
 import { pruneToRatio } from "../engine/prune/prune_to_ratio.ts";
 import { redCompress } from "../engine/prune/red.ts";
 import { closestPairs } from "../engine/prune/red_merge.ts";
@@ -191,6 +192,12 @@ export interface PruneBenchOptions {
    * 3e-3), L1 3.61 at lr 1e-3. Off by default.
    */
   readonly reconstruct?: number;
+  /**
+   * Compensate the cut from the batch-norm moments before the batch norms are re-estimated
+   * (engine/prune/compensate.ts: the logits' bias takes the removed channels' mean, which
+   * re-estimation cannot repair). @default false
+   */
+  readonly compensate?: boolean;
   /**
    * Training images on which the batch norms' statistics are re-estimated once more after
    * the fine-tune (its moving averages lag the last steps); 0 or absent: none. Measured at
@@ -405,6 +412,12 @@ export async function runPruneHalf(
         current = { graph: current.graph, weights: faded.weights };
         soft = faded.extra;
       }
+      if (opts.compensate) {
+        const copy = cloneWeights(current.weights);
+        compensatePruned(current.graph, copy, pruned.masks);
+        if (current.weights !== ctx.weights) disposeWeights(current.weights);
+        current = { graph: current.graph, weights: copy };
+      }
       const small = surgery(current.graph, current.weights, pruned.masks);
       const before = evaluateGraph(small.graph, small.weights, ctx.test).accuracy;
       const rebuilt = opts.reconstruct
@@ -441,6 +454,7 @@ export async function runPruneHalf(
         batchSize: opts.batchSize ?? "default",
         ...last,
         stages,
+        compensated: opts.compensate ?? false,
         ...(stages > 1 ? { perStage } : {}),
         finetuneExamples: perStage.reduce((a, p) => a + Number(p.finetuneExamples ?? 0), 0),
       },

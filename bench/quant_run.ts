@@ -6,7 +6,7 @@
  * deno run -A bench/quant_run.ts --models resnet8 --modes prune-l1-half [--criterion l1]
  *   [--allocation uniform|global|global-macs|sensitivity] [--no-distill] [--dropout | --no-dropout] [--ema 0.998] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
  *   [--alpha 0.9] [--temperature 4] [--label-smoothing 0.1] [--stages 2] [--soft 0.5]
- *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512] [--final-recalibration 4096] [--finetune-seed 1] [--criterion-batches 16]
+ *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512] [--compensate] [--final-recalibration 4096] [--finetune-seed 1] [--criterion-batches 16]
  *   [--keep-whole conv1,block1_pw] [--feature-distill 1] [--feature-layers relu1,block1_pw_relu]
  *   [--qat-lr 2e-4] [--qat-weights minmax|mse] [--qat-alpha 0.5] [--qat-temperature 2]
  *   [--qat-flip | --no-qat-flip] [--qat-freeze-bn 0.8] [--qat-lsq | --no-qat-lsq] [--qat-seed 0]
@@ -68,6 +68,7 @@ export function quantCliOptions(
       fade: { type: "string" },
       "min-keep": { type: "string" },
       reconstruct: { type: "string" },
+      compensate: { type: "boolean" },
       "final-recalibration": { type: "string" },
       "finetune-seed": { type: "string" },
       "criterion-batches": { type: "string" },
@@ -134,6 +135,7 @@ export function quantCliOptions(
     ...(fade ? { fade } : {}),
     ...(minKeep ? { minKeep } : {}),
     ...(reconstruct ? { reconstruct } : {}),
+    ...(values.compensate ? { compensate: true } : {}),
     ...(finalRecalibration ? { finalRecalibration } : {}),
     ...(finetuneSeed === undefined ? {} : { finetuneSeed }),
     ...(criterionBatches ? { criterionBatches } : {}),

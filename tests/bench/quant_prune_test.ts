@@ -91,6 +91,18 @@ Deno.test("runPruneHalf(): dropout as trained by default, off on request", async
   assert.notEqual(on.extra.finetuneLoss, off.extra.finetuneLoss);
 });
 
+Deno.test("runPruneHalf(): compensate is recorded, leaks nothing and leaves the float weights", async () => {
+  const n = tf.memory().numTensors;
+  const before = weights.block5_pw_bn!.movingMean!.dataSync().slice();
+  const opts = { criterion: "l1", batchSize: 64, distill: false, epochs: 0 } as const;
+  const plain = await runPruneHalf(ctx, opts);
+  const compensated = await runPruneHalf(ctx, { ...opts, compensate: true });
+  assert.equal(tf.memory().numTensors, n);
+  assert.deepEqual(weights.block5_pw_bn!.movingMean!.dataSync(), before);
+  assert.equal(plain.extra.compensated, false);
+  assert.equal(compensated.extra.compensated, true);
+});
+
 Deno.test("runPruneHalf() rejects bad stages, soft shares and feature-distillation settings", async () => {
   await assert.rejects(() => runPruneHalf(ctx, { stages: 0 }), /0 stages/);
   await assert.rejects(() => runPruneHalf(ctx, { soft: 1.5 }), /share 1.5/);
