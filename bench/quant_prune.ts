@@ -195,7 +195,10 @@ export interface PruneBenchOptions {
   /**
    * Compensate the cut from the batch-norm moments before the batch norms are re-estimated
    * (engine/prune/compensate.ts: the logits' bias takes the removed channels' mean, which
-   * re-estimation cannot repair). @default false
+   * re-estimation cannot repair). @default false: measured on mobilenet-tiny prune-l1-half
+   * with `--validation 5000` (2026-11-29), fine-tune seeds 0 / 1 / 2: validation drop 2.42 /
+   * 2.22 / 2.40 against 2.48 / 2.26 / 2.34 without (mean -0.01), test drop 0.94 / 0.99 / 1.08
+   * against 0.94 / 0.90 / 0.99. The one-epoch fine-tune repairs what it repairs.
    */
   readonly compensate?: boolean;
   /**
