@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../../engine/backend.ts";
 import { loadExport } from "../../engine/export/disk.ts";
+import { runScript } from "./_run.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-async function run(args: string[], script = "export.ts") {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}cli/${script}`, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
+const run = (args: string[], script = "export.ts") => runScript(script, args);
 
 async function withConfig(config: unknown, body: (dir: string, path: string) => Promise<void>) {
   const dir = await Deno.makeTempDir();
