@@ -192,9 +192,7 @@ export async function realizeConfiguration(
   checkConfig(graph, config);
   const weights = cloneWeights(source.weights);
   const channels = groupChannels(graph, layers);
-  const pruned = Object.entries(channels).some(([id, c]) =>
-    dependencyGroups(graph).find((g) => g.id === id)!.channels !== c
-  );
+  const pruned = dependencyGroups(graph).some((g) => g.prunable && channels[g.id] !== g.channels);
   const masks = pruned
     ? pruneToRatio(graph, weights, { criterion: "l1", widths: channels }).masks
     : undefined;
