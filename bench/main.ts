@@ -21,7 +21,9 @@
 import { parseArgs } from "node:util";
 import { allocatorSetting, TUNED_MALLOC_ENV } from "./allocator.ts";
 import type { BenchRecord } from "./record.ts";
-import type { SuiteOptions } from "./suite.ts";
+import { UsageError as CliUsageError } from "../cli/args.ts";
+import { checkOutFile, writeOutFile } from "../cli/out_file.ts";
+import type { Suite, SuiteOptions } from "./suite.ts";
 import { selectSuites, SUITES, UnknownSuiteError } from "./suites.ts";
 import { formatTable } from "./table.ts";
 
@@ -40,6 +42,31 @@ function intOption(name: string, raw: string | undefined, min: number): number |
     throw new UsageError(`Option --${name} must be an integer >= ${min}: got "${raw}"`);
   }
   return v;
+}
+
+/**
+ * Checks `--models` against the selected suites: with one suite, every name must be one of
+ * its cases; with several (`all`), one of some suite's. Throws a RangeError otherwise.
+ */
+async function checkCases(suites: readonly Suite[], cases: readonly string[]): Promise<void> {
+  const selecting = suites.filter((s) => s.checkCases !== undefined);
+  if (selecting.length === 0) {
+    throw new RangeError(
+      `suite ${suites.map((s) => s.name).join(", ")} has no cases for --models to select`,
+    );
+  }
+  for (const c of cases) {
+    const errors: string[] = [];
+    for (const s of selecting) {
+      try {
+        await s.checkCases!([c]);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        errors.push(e.message);
+      }
+    }
+    if (errors.length === selecting.length) throw new RangeError(errors.join("; "));
+  }
 }
 
 /** Writes text to stderr. */
@@ -86,7 +113,7 @@ export async function runBenchCli(args: readonly string[]): Promise<number> {
       }
       return 0;
     }
-    if (values.suite === undefined) throw new UsageError(`Missing --suite. ${USAGE}`);
+    if (values.suite === undefined) throw new UsageError("Missing --suite.");
     suiteName = values.suite;
     jsonPath = values.json;
     const cases = values.models?.split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -107,8 +134,11 @@ export async function runBenchCli(args: readonly string[]): Promise<number> {
   let suites;
   try {
     suites = selectSuites(suiteName);
+    if (options.cases) await checkCases(suites, options.cases);
+    // Checked before the suites run, so that no measurement is lost to a bad path.
+    if (jsonPath !== undefined) await checkOutFile(jsonPath, "json");
   } catch (e) {
-    if (e instanceof UnknownSuiteError) {
+    if (e instanceof UnknownSuiteError || e instanceof RangeError || e instanceof CliUsageError) {
       err(`bench: ${e.message}`);
       return 2;
     }
@@ -135,7 +165,7 @@ export async function runBenchCli(args: readonly string[]): Promise<number> {
   failed ||= records.some((r) => r.value === null);
   console.log(formatTable(records));
   if (jsonPath !== undefined) {
-    await Deno.writeTextFile(jsonPath, JSON.stringify(records, null, 2) + "\n");
+    await writeOutFile(jsonPath, JSON.stringify(records, null, 2) + "\n");
     err(`bench: wrote ${records.length} records to ${jsonPath}`);
   }
   return failed ? 1 : 0;

@@ -362,10 +362,30 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
   return records;
 }
 
+/**
+ * Throws a RangeError for a `--models` name that is neither a zoo model nor a directory
+ * holding a `model.json`.
+ */
+export async function checkQuantModels(models: readonly string[]): Promise<void> {
+  const { ZOO_NAMES } = await import("../engine/models/zoo.ts");
+  for (const m of models) {
+    if ((ZOO_NAMES as readonly string[]).includes(m)) continue;
+    try {
+      if ((await Deno.stat(`${m}/model.json`)).isFile) continue;
+    } catch { /* reported below */ }
+    throw new RangeError(
+      `Cannot bench model "${m}" in suite quant: not a zoo model (${
+        ZOO_NAMES.join(", ")
+      }) nor a directory with a model.json`,
+    );
+  }
+}
+
 /** The suite for `bench/suites.ts` (`--models` selects models; slow, so not in `all`). */
 export const quantSuite: Suite = {
   name: "quant",
   description: "accuracy drop of PTQ / data-free / W4A8 / QAT / pruning / merge vs float",
   inAll: false,
+  checkCases: checkQuantModels,
   run: (o) => benchQuant({ ...(o.cases ? { models: o.cases } : {}), log: o.log }),
 };

@@ -30,6 +30,11 @@ export interface Suite {
   readonly description: string;
   /** Whether `--suite all` runs it. @default true */
   readonly inAll?: boolean;
+  /**
+   * Checks the names `--models` gave, before anything runs: throws a RangeError naming one
+   * this suite cannot select, and the ones it can. Absent: the suite has no cases to select.
+   */
+  checkCases?(cases: readonly string[]): void | Promise<void>;
   /** Runs the suite; a failing case yields an error record rather than a throw. */
   run(options: SuiteOptions): Promise<BenchRecord[]>;
 }

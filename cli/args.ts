@@ -42,7 +42,8 @@ export function parseFlags<T extends FlagSpec>(
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]!, { cause: e });
+    // Node's message continues with the fix ("use '--seed=-XYZ'"): keep it, on one line.
+    throw new UsageError(oneLine((e as Error).message), { cause: e });
   }
 }
 
@@ -89,9 +90,23 @@ export function numberFlag(
 }
 
 /**
+ * `message` on one line: its lines joined by "; " (a profile's list of issues, say), or by a
+ * space after a line that ends with a colon or a full stop.
+ *
+ * @example
+ * ```ts
+ * import { oneLine } from "./cli/args.ts";
+ * console.assert(oneLine("2 issues:\n  a: bad\n  b: bad") === "2 issues: a: bad; b: bad");
+ * ```
+ */
+export function oneLine(message: string): string {
+  return message.trim().replace(/([:.])\s*\n\s*/g, "$1 ").replace(/\s*\n\s*/g, "; ");
+}
+
+/**
  * Runs a CLI entry point: input errors ({@linkcode INPUT_ERROR_NAMES}) print
- * `error: <message>` and exit 2; other errors print one line (the stack too when
- * `TAILOR_DEBUG` is set) and exit 1.
+ * `error: <message>` (every line of it, joined into one) and exit 2; other errors print
+ * their first line (the stack too when `TAILOR_DEBUG` is set) and exit 1.
  */
 export async function runCli(main: () => Promise<void>): Promise<never> {
   try {
@@ -100,7 +115,7 @@ export async function runCli(main: () => Promise<void>): Promise<never> {
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     const input = INPUT_ERROR_NAMES.has(err.name);
-    const message = err.message.split("\n")[0];
+    const message = input ? oneLine(err.message) : err.message.split("\n")[0];
     console.error(`error: ${message}`);
     if (!input && Deno.env.get("TAILOR_DEBUG")) console.error(err.stack);
     Deno.exit(input ? EXIT_USAGE : EXIT_FAILURE);

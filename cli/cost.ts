@@ -21,7 +21,7 @@ import { buildZooModel, isZooName } from "../engine/models/zoo.ts";
 import { ProfileError } from "../engine/profile/errors.ts";
 import { loadProfile } from "../engine/profile/load.ts";
 import type { HardwareProfile } from "../engine/profile/types.ts";
-import { UsageError } from "./args.ts";
+import { oneLine, UsageError } from "./args.ts";
 import { readConfigFile } from "./inputs.ts";
 
 const USAGE =
@@ -156,7 +156,7 @@ export async function main(args: readonly string[]): Promise<number> {
       e instanceof ProfileError || e instanceof ModelLoadError ||
       e instanceof UnsupportedLayerError;
     if (!known) throw e;
-    console.error(`tailor cost: ${(e as Error).message.replace(/\s*\n\s*/g, "; ")}`);
+    console.error(`tailor cost: ${oneLine((e as Error).message)}`);
     return 2;
   }
 }

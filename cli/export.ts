@@ -55,7 +55,7 @@ import { fakeQuantWeight } from "../engine/quant/weight_channels.ts";
 import { realizeConfiguration, widthConflicts } from "../engine/search/compress.ts";
 import { intFlag, parseFlags, requireFlag, runCli, UsageError } from "./args.ts";
 import { readConfigFile, readProfileFlag } from "./inputs.ts";
-import { commitDir, prepareOutDir } from "./out_dir.ts";
+import { commitDir, prepareOutDir, removeOnSignal } from "./out_dir.ts";
 
 /** Usage text of `deno task export`. */
 export const EXPORT_USAGE = "usage: deno task export --model M --config C.json --out DIR " +
@@ -214,6 +214,7 @@ async function main(): Promise<void> {
   const config = await readConfigFile(o.configPath);
   const profile = o.profile === undefined ? undefined : await readProfileFlag(o.profile);
   const tmp = await prepareOutDir(o.out, { force: o.force });
+  const stopListening = removeOnSignal(tmp);
   let calibration: tf.Tensor4D[] = [];
   try {
     await initBackend();
@@ -267,6 +268,7 @@ async function main(): Promise<void> {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     throw e;
   } finally {
+    stopListening();
     tf.dispose(calibration);
   }
 }

@@ -8,9 +8,9 @@ import { type Configuration, parseConfiguration } from "../engine/cost/config.ts
 import { ProfileError } from "../engine/profile/errors.ts";
 import { loadProfile } from "../engine/profile/load.ts";
 import type { HardwareProfile } from "../engine/profile/types.ts";
-import { UsageError } from "./args.ts";
+import { oneLine as joinLines, UsageError } from "./args.ts";
 
-const oneLine = (e: unknown) => (e as Error).message.replace(/\s*\n\s*/g, "; ");
+const oneLine = (e: unknown) => joinLines((e as Error).message);
 
 /**
  * Reads `--config FILE`: a configuration `{layers: {...}}` or a search's `result.json`.

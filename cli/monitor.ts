@@ -1,27 +1,27 @@
 /**
- * `deno task monitor --nats URL [--run ID] [--prefix P] [--interval MS] [--creds FILE]`:
+ * `deno task monitor --nats URL [--run ID] [--prefix P] [--interval MS] [--creds FILE]
+ * [--nkey-seed FILE] [--tls-ca FILE] [--tls-cert FILE] [--tls-key FILE]`:
  * a live terminal view of a Tailor cluster (workers, progress per trial, best so far per
  * budget point, ETA, log, errors) from the events and heartbeats on NATS. Credentials may
  * also come from the environment: `NATS_TOKEN`, or `NATS_USER` and `NATS_PASSWORD`.
  *
  * @module
  */
-import { connectNatsBus } from "../actors/bus/nats.ts";
 import { startMonitor } from "../actors/monitor.ts";
 import { createSubjects, DEFAULT_PREFIX } from "../actors/protocol.ts";
 import { intFlag, parseFlags, requireFlag, runCli, UsageError } from "./args.ts";
+import { connectFromFlags, NATS_FLAGS } from "./nats_flags.ts";
 
 const USAGE = "usage: deno task monitor --nats URL [--run ID] [--prefix P] [--interval MS]" +
-  " [--creds FILE]";
+  " [--creds FILE] [--nkey-seed FILE] [--tls-ca FILE] [--tls-cert FILE] [--tls-key FILE]";
 
 /** Runs the monitor until SIGINT/SIGTERM. */
 export async function main(args: string[] = Deno.args): Promise<void> {
   const flags = parseFlags(args, {
-    nats: { type: "string" },
     run: { type: "string" },
     prefix: { type: "string", default: DEFAULT_PREFIX },
     interval: { type: "string" },
-    creds: { type: "string" },
+    ...NATS_FLAGS,
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) {
@@ -36,16 +36,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message, { cause: e });
   }
-  const env = (k: string) => Deno.env.get(k);
-  const bus = await connectNatsBus({
-    servers: url,
-    name: "tailor-monitor",
-    ...(flags.creds === undefined ? {} : { credsFile: flags.creds }),
-    ...(env("NATS_TOKEN") === undefined ? {} : { token: env("NATS_TOKEN")! }),
-    ...(env("NATS_USER") === undefined
-      ? {}
-      : { user: env("NATS_USER")!, pass: env("NATS_PASSWORD") ?? "" }),
-  });
+  const bus = await connectFromFlags({ ...flags, nats: url }, "tailor-monitor");
   const monitor = startMonitor(bus, subjects, {
     ...(flags.run === undefined ? {} : { run: flags.run }),
     ...(flags.interval === undefined

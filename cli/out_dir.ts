@@ -19,9 +19,43 @@ async function exists(path: string): Promise<boolean> {
 
 /**
  * Checks that `out` may be written (absent, or `force`) and creates a temporary directory
- * next to it; returns the temporary path.
+ * next to it; returns the temporary path. A path that cannot be written is a
+ * {@linkcode UsageError} naming `--out`.
  */
 export async function prepareOutDir(out: string, options: { force: boolean }): Promise<string> {
+  try {
+    return await prepare(out, options);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const why = e instanceof Deno.errors.NotADirectory
+      ? "a part of its path is a file"
+      : e instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : (e as Error).message;
+    throw new UsageError(`cannot write --out ${out}: ${why}`, { cause: e });
+  }
+}
+
+/**
+ * Removes `tmp` and exits with code 130 on SIGINT or SIGTERM, so that an interrupted command
+ * leaves nothing behind; returns the function that stops listening.
+ */
+export function removeOnSignal(tmp: string): () => void {
+  const onSignal = () => {
+    try {
+      Deno.removeSync(tmp, { recursive: true });
+    } catch { /* already gone */ }
+    console.error("\ninterrupted: nothing written");
+    Deno.exit(130);
+  };
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  return () => {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  };
+}
+
+async function prepare(out: string, options: { force: boolean }): Promise<string> {
   if (await exists(out)) {
     if (!options.force) {
       throw new UsageError(`output directory ${out} already exists (pass --force to replace it)`);

@@ -34,7 +34,9 @@ import { DEFAULT_NETWORK_BURST } from "../engine/profile/measure_networks.ts";
 import { DEFAULT_REPS, DEFAULT_WARMUP } from "../engine/profile/measure_wasm.ts";
 import { DEFAULT_PROFILE_WIDTHS } from "../engine/profile/profiler.ts";
 import { PROFILE_NAME_SYNTAX } from "../engine/profile/validate.ts";
+import { oneLine, UsageError } from "./args.ts";
 import { localRunFacts } from "./machine_facts.ts";
+import { checkOutFile, writeOutFile } from "./out_file.ts";
 import { ProfileUsageError, runImport } from "./profile_import.ts";
 
 const USAGE = "usage: deno task profile --model M [--model M2 ...] --out FILE [--reps N] " +
@@ -111,6 +113,7 @@ async function runMeasure(args: readonly string[]): Promise<string> {
         `[a-z0-9][a-z0-9-]*, got "${name}"; ${USAGE}`,
     );
   }
+  await checkOutFile(v.out, "out");
   await initBackend();
   const models = [];
   for (const m of v.model) models.push({ name: m, graph: await loadGraph(m) });
@@ -125,7 +128,7 @@ async function runMeasure(args: readonly string[]): Promise<string> {
     load: () => Deno.loadavg()[0]!,
     log: (line) => console.error(line),
   });
-  await Deno.writeTextFile(v.out, formatProfile(profile));
+  await writeOutFile(v.out, formatProfile(profile));
   return v.out;
 }
 
@@ -136,11 +139,12 @@ export async function main(args: readonly string[]): Promise<number> {
     console.log(`wrote ${out}`);
     return 0;
   } catch (e) {
-    const known = e instanceof ProfileUsageError || e instanceof MeasurementsCsvError ||
+    const known = e instanceof ProfileUsageError || e instanceof UsageError ||
+      e instanceof MeasurementsCsvError ||
       e instanceof ProfileError || e instanceof RangeError || e instanceof TypeError ||
       e instanceof ModelLoadError || e instanceof UnsupportedLayerError;
     if (!known) throw e;
-    console.error(`tailor profile: ${(e as Error).message.replace(/\s*\n\s*/g, "; ")}`);
+    console.error(`tailor profile: ${oneLine((e as Error).message)}`);
     return 2;
   }
 }

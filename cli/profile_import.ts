@@ -12,6 +12,7 @@ import { parseMeasurementsCsv } from "../engine/profile/csv.ts";
 import { formatProfile, loadProfile } from "../engine/profile/load.ts";
 import { mergeMeasurements } from "../engine/profile/merge.ts";
 import { parseProfile } from "../engine/profile/validate.ts";
+import { checkOutFile, writeOutFile } from "./out_file.ts";
 
 /** Usage line of the import subcommand. */
 export const IMPORT_USAGE = "usage: deno task profile import FILE.csv --base NAME|FILE --out FILE";
@@ -45,6 +46,7 @@ export async function runImport(args: readonly string[]): Promise<string> {
   if (csvPath === undefined || extra.length > 0 || !base || !out) {
     throw new ProfileUsageError(`expected one CSV file, --base and --out; ${IMPORT_USAGE}`);
   }
+  await checkOutFile(out, "out");
   let text: string;
   try {
     text = await Deno.readTextFile(csvPath);
@@ -61,6 +63,6 @@ export async function runImport(args: readonly string[]): Promise<string> {
   const stem = baseName(out).replace(/\.json$/, "");
   const named = /^[a-z0-9][a-z0-9-]*$/.test(stem) ? { ...merged, name: stem } : merged;
   const result = parseProfile(named, out);
-  await Deno.writeTextFile(out, formatProfile(result));
+  await writeOutFile(out, formatProfile(result));
   return out;
 }

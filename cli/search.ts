@@ -26,12 +26,13 @@ import { searchHandlers } from "../actors/search_handlers.ts";
 import { startWorker, type WorkerHandle } from "../actors/worker.ts";
 import { startWebWorkerPool, type WebWorkerPool } from "../actors/web_worker_pool.ts";
 import { initBackend } from "../engine/backend.ts";
+import { checkFashionMnistDir } from "../engine/data/fashion_mnist.ts";
 import { renderReport } from "../engine/search/report.ts";
 import { closeSessions } from "../engine/search/session.ts";
 import { makeSearchSpec, type SearchSpec } from "../engine/search/spec.ts";
 import { loadSearchStatic } from "../engine/search/static.ts";
 import { intFlag, parseFlags, runCli, UsageError } from "./args.ts";
-import { commitDir, prepareOutDir } from "./out_dir.ts";
+import { commitDir, prepareOutDir, removeOnSignal } from "./out_dir.ts";
 import { connectFromFlags, NATS_FLAGS } from "./nats_flags.ts";
 import { createSearchProgress } from "./search_progress.ts";
 
@@ -154,12 +155,16 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
   let st: Awaited<ReturnType<typeof loadSearchStatic>>;
   try {
     st = await loadSearchStatic(spec); // bad model / profile / budget: one line, nothing written
+    // This process runs jobs: its data must be there before any work (a cluster's
+    // coordinator alone does not read it; its workers report a missing --data).
+    if (!f.nats || workers > 0) await checkFashionMnistDir(spec.dataDir);
   } catch (e) {
     await bus.close();
     throw new UsageError((e as Error).message, { cause: e });
   }
   await afterValidation();
   const tmp = await prepareOutDir(out, { force: (f.force ?? false) || f.resume !== undefined });
+  const stopListening = removeOnSignal(tmp);
   const view = createSearchProgress();
   const events = bus.subscribe(subjects.events(run), (m) => {
     try {
@@ -246,6 +251,7 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
     }
     throw e;
   } finally {
+    stopListening();
     events.unsubscribe();
     await Promise.all(handles.map((h) => h.drain()));
     await pool?.drain(failed ? { timeoutMs: 0 } : {}); // after a failure, stop running jobs

@@ -17,7 +17,7 @@ import { trainDataParallel } from "../engine/train/data_parallel.ts";
 import { DEFAULT_LR } from "../engine/train/schedule.ts";
 import { intFlag, numberFlag, parseFlags, requireFlag, runCli, UsageError } from "./args.ts";
 import { createProgressBar } from "./progress.ts";
-import { commitDir, prepareOutDir } from "./out_dir.ts";
+import { commitDir, prepareOutDir, removeOnSignal } from "./out_dir.ts";
 
 /** Usage text of `deno task train`. */
 export const TRAIN_USAGE =
@@ -70,15 +70,7 @@ async function main(): Promise<void> {
   const workers = intFlag(f.workers, "workers", { min: 1, fallback: 1 })!;
   const dataDir = f.data ?? FASHION_MNIST_DIR;
   const tmp = await prepareOutDir(out, { force: f.force ?? false });
-  const onSignal = () => {
-    try {
-      Deno.removeSync(tmp, { recursive: true });
-    } catch { /* already gone */ }
-    console.error("\ninterrupted: nothing written");
-    Deno.exit(130);
-  };
-  const signals = ["SIGINT", "SIGTERM"] as const;
-  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  const stopListening = removeOnSignal(tmp);
   try {
     const train = await loadFashionMnist(
       "train",
@@ -143,7 +135,7 @@ async function main(): Promise<void> {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     throw e;
   } finally {
-    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    stopListening();
   }
 }
 

@@ -51,6 +51,19 @@ function selects(name: string, wanted: string): boolean {
 }
 
 /**
+ * Throws a RangeError for a name that selects no case (a full case name, or its model
+ * before `/`).
+ */
+export function checkSearchCases(cases: readonly string[]): void {
+  const unknown = cases.find((w) => !SEARCH_CASES.some((c) => selects(c, w)));
+  if (unknown !== undefined) {
+    throw new RangeError(
+      `Unknown search case "${unknown}": known cases are ${SEARCH_CASES.join(", ")}`,
+    );
+  }
+}
+
+/**
  * Runs the selected cases.
  *
  * @example

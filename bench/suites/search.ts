@@ -57,6 +57,10 @@ export const searchSuite: Suite = {
   description: "mckp exactness, dnas vs exhaustive best, mixed vs uniform, data-free, " +
     "default search time (slow; --models selects cases, e.g. cnn-s/mckp-exact)",
   inAll: false,
+  async checkCases(cases) {
+    const { checkSearchCases } = await import("../search/run.ts");
+    checkSearchCases(cases);
+  },
   async run(options) {
     const { benchSearch } = await import("../search/run.ts");
     const models = parseModelsEnv(Deno.env.get(MODELS_ENV));

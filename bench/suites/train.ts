@@ -196,5 +196,6 @@ export const trainSuite: Suite = {
   name: "train",
   description: "zoo models: train_step_ms (batch 64, Adam) and infer_ms (batch 256), " +
     "tfjs-wasm vs PyTorch CPU (1 thread)",
+  checkCases: (cases) => void checkModels(cases),
   run: runTrain,
 };

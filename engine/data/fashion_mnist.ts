@@ -100,6 +100,36 @@ export async function loadFashionMnist(
   );
 }
 
+/**
+ * Checks that `dir` holds the four Fashion-MNIST IDX files (plain or `.gz`) without reading
+ * them, so a command can refuse a wrong `--data DIR` before any work; throws
+ * {@linkcode DataNotFoundError} naming the first missing file.
+ *
+ * @example
+ * ```ts
+ * import { checkFashionMnistDir } from "./fashion_mnist.ts";
+ * await checkFashionMnistDir(); // the Debian package's files are there
+ * ```
+ */
+export async function checkFashionMnistDir(dir: string = FASHION_MNIST_DIR): Promise<void> {
+  for (const split of Object.values(FASHION_MNIST_FILES)) {
+    for (const name of [split.images, split.labels]) {
+      const plain = join(dir, name);
+      const found = await Promise.all([plain, `${plain}.gz`].map((p) => isFile(p)));
+      if (!found.includes(true)) throw new DataNotFoundError(`${plain}.gz`);
+    }
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return false;
+    throw e;
+  }
+}
+
 /** Reads `dir/name`, falling back to `dir/name.gz`. */
 async function readIdxFile(
   dir: string,

@@ -84,7 +84,8 @@ export class MeasurementsCsvError extends Error {
     const lines = issues.map((i) =>
       `  ${source}:${i.line}: ${i.column === "" ? "" : `column ${i.column}: `}${i.message}`
     );
-    super(`Invalid measurements CSV ${source}:\n${lines.join("\n")}`);
+    const count = `${issues.length} issue${issues.length === 1 ? "" : "s"}`;
+    super(`Invalid measurements CSV ${source} (${count}):\n${lines.join("\n")}`);
     this.name = "MeasurementsCsvError";
     this.issues = issues;
   }
@@ -166,6 +167,12 @@ export function parseMeasurementsCsv(text: string, source?: string): MeasuredRow
     const cells = raw.split(",").map((c) => c.trim());
     if (!header) {
       header = cells;
+      if (!cells.some((c) => ALL_COLUMNS.includes(c))) {
+        const message = "the header line is missing: the first line names no column " +
+          `(expected ${CSV_REQUIRED_COLUMNS.join(",")}, then optional columns)`;
+        // Every later line would be read against a header that is not one: stop here.
+        throw new MeasurementsCsvError([{ line, column: "", message }], source);
+      }
       for (const column of cells.filter((c) => !ALL_COLUMNS.includes(c))) {
         const message = `unknown column (known: ${ALL_COLUMNS.join(", ")})`;
         problems.push({ line, column, message });

@@ -61,7 +61,8 @@ export function resolveProfilePath(nameOrPath: string): string {
 /**
  * Loads and validates a profile. A bare name (`"cortex-m7-stm32h743"`) resolves to
  * `<repo>/profiles/NAME.json`; anything else is a file path. A missing file throws a
- * RangeError naming the path and the shipped profiles; an invalid one a ProfileError.
+ * RangeError naming the path and the shipped profiles, an unreadable one (a directory, no
+ * permission) a RangeError naming the path; an invalid one a ProfileError.
  *
  * @example
  * ```ts
@@ -76,7 +77,14 @@ export async function loadProfile(nameOrPath: string): Promise<HardwareProfile> 
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if (!(e instanceof Deno.errors.NotFound)) {
+      const reason = e instanceof Deno.errors.IsADirectory
+        ? "it is a directory, not a profile file"
+        : e instanceof Error
+        ? e.message
+        : String(e);
+      throw new RangeError(`Cannot read hardware profile ${path}: ${reason}`, { cause: e });
+    }
     const shipped = (await listShippedProfiles()).join(", ");
     throw new RangeError(
       `Cannot load hardware profile "${nameOrPath}": no file at ${path}; shipped profiles: ${shipped}`,

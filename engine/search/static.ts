@@ -10,6 +10,7 @@ import { graphFromLayersModel } from "../models/from_layers.ts";
 import type { Graph } from "../models/ir.ts";
 import { resolveModel } from "../models/load.ts";
 import { loadProfile } from "../profile/load.ts";
+import { hasEnergy } from "../profile/lookup.ts";
 import type { HardwareProfile } from "../profile/types.ts";
 import { buildSearchSpace, type SearchSpace } from "../space.ts";
 import { choiceOfConfiguration } from "../space/genes.ts";
@@ -28,10 +29,19 @@ export interface SearchStatic {
   readonly points: readonly (readonly Budget[])[];
 }
 
-/** Loads the static parts of a search (the model's topology, the profile). */
+/**
+ * Loads the static parts of a search (the model's topology, the profile). Throws a
+ * RangeError for an energy budget on a profile without an energy model.
+ */
 export async function loadSearchStatic(spec: SearchSpec): Promise<SearchStatic> {
   const budgets = specBudgets(spec);
   const profile = await loadProfile(spec.profile);
+  if (budgets.some((b) => b.kind === "energy") && !hasEnergy(profile)) {
+    throw new RangeError(
+      `Cannot search under an energy budget: profile "${profile.name}" has no energy model ` +
+        `(give it an "energy" section, or budget latency, sram or flash instead)`,
+    );
+  }
   const model = await resolveModel(spec.model);
   const graph = graphFromLayersModel(model);
   model.dispose();

@@ -95,3 +95,37 @@ Deno.test("bench records say whether our process ran with the tuned allocator", 
     await Deno.remove(file);
   }
 });
+
+Deno.test("bench refuses --models a suite cannot select, before running and writing anything", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const json = ["--json", `${dir}/b.json`];
+    const train = await bench("--suite", "train", "--models", "nosuch", ...json);
+    assert.equal(train.code, 2);
+    assert.match(train.stderr, /Cannot bench model "nosuch" in suite train: known models are/);
+    const cost = await bench("--suite", "cost", "--models", "cnn-s", ...json);
+    assert.equal(cost.code, 2);
+    assert.match(cost.stderr, /"cnn-s" in suite cost: known models are resnet8, mobilenet-tiny/);
+    const selftest = await bench("--suite", "selftest", "--models", "x", ...json);
+    assert.equal(selftest.code, 2);
+    assert.match(selftest.stderr, /suite selftest has no cases for --models to select/);
+    const search = await bench("--suite", "search", "--models", "cnn-s/nope", ...json);
+    assert.equal(search.code, 2);
+    assert.match(search.stderr, /Unknown search case "cnn-s\/nope"/);
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bench checks that --json can be written before any suite runs", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    const r = await bench("--suite", "selftest", "--json", `${file}/b.json`);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot write --json .*b\.json: a part of its path is a file/);
+    assert.doesNotMatch(r.stdout, /sum_1e5/, "the suite did not run");
+  } finally {
+    await Deno.remove(file);
+  }
+});

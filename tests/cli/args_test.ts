@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { intFlag, numberFlag, parseFlags, requireFlag, UsageError } from "../../cli/args.ts";
+import {
+  intFlag,
+  numberFlag,
+  oneLine,
+  parseFlags,
+  requireFlag,
+  UsageError,
+} from "../../cli/args.ts";
 
 Deno.test("parseFlags() returns values and turns unknown flags into a UsageError", () => {
   const spec = { model: { type: "string" }, force: { type: "boolean" } } as const;
@@ -27,4 +34,13 @@ Deno.test("numberFlag() and requireFlag() reject out-of-range and missing values
   assert.throws(() => numberFlag("2", "lr", { fallback: 1, max: 1 }), UsageError);
   assert.equal(requireFlag("a", "model"), "a");
   assert.throws(() => requireFlag(undefined, "model"), /missing required flag --model/);
+});
+
+Deno.test("oneLine() keeps every line of a message, joined readably", () => {
+  assert.equal(
+    oneLine("Invalid profile p.json: 2 issues\n  name: bad\n  kind: bad"),
+    "Invalid profile p.json: 2 issues; name: bad; kind: bad",
+  );
+  assert.equal(oneLine("CSV x (1 issue):\n  x:1: no header"), "CSV x (1 issue): x:1: no header");
+  assert.equal(oneLine("ambiguous.\nUse '--seed=-1'.\n"), "ambiguous. Use '--seed=-1'.");
 });

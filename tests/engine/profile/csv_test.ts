@@ -79,6 +79,12 @@ Deno.test("parseMeasurementsCsv() reports missing and unknown columns and short 
   assert.deepEqual(csvIssues("# only a comment\n"), ["1:: no header line"]);
 });
 
+Deno.test("parseMeasurementsCsv() says the header is missing when the first line is data", () => {
+  const issues = csvIssues("conv2d,32,32,16,32,3,1,1,8,8,1.9\nconv2d,16,16,8,8,3,1,1,8,8,0.5\n");
+  assert.equal(issues.length, 1);
+  assert.match(issues[0]!, /^1:: the header line is missing: .*expected op,in_h,in_w,/);
+});
+
 Deno.test("MeasurementsCsvError's message names the file, line and column", () => {
   assert.throws(
     () => parseMeasurementsCsv(`${HEADER}\nconv2d,32,32,16,32,3,1,1,8,8,0,0,5,\n`, "board.csv"),
