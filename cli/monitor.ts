@@ -47,6 +47,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   const { promise, resolve } = Promise.withResolvers<void>();
   for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, resolve);
   await promise;
+  monitor.draw(); // the state at the end, also when the output is a file or a pipe
   monitor.stop();
   await bus.close();
 }
