@@ -25,6 +25,7 @@ export { type BackendName, initBackend } from "./engine/backend.ts";
 export { type Dataset, sliceDataset } from "./engine/data/dataset.ts";
 export { IdxFormatError, parseIdx } from "./engine/data/idx.ts";
 export {
+  checkFashionMnistDir,
   DataNotFoundError,
   FASHION_MNIST_DIR,
   loadFashionMnist,

@@ -95,7 +95,7 @@ export function numberFlag(
  *
  * @example
  * ```ts
- * import { oneLine } from "./cli/args.ts";
+ * import { oneLine } from "./args.ts";
  * console.assert(oneLine("2 issues:\n  a: bad\n  b: bad") === "2 issues: a: bad; b: bad");
  * ```
  */
