@@ -20,59 +20,175 @@ const COSTS: readonly { key: keyof ResultCosts; kind: string; label: string; uni
   { key: "flashBytes", kind: "flash", label: "flash", unit: "B" },
 ];
 
+/**
+ * Round tick values covering `[lo, hi]`: steps of 1, 2 or 5 times a power of ten, about
+ * `count` of them.
+ */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((st) => st >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
+    out.push(Number(t.toPrecision(12)));
+  }
+  return out;
+}
+
+/** A point drawn on the front plot. */
+interface PlotPoint {
+  readonly x: number;
+  readonly y: number;
+  readonly cls: "pt" | "chosen" | "uni" | "base";
+  readonly title: string;
+}
+
+/** "w8a8 ×1" for a uniform configuration, "w8a8/w4a8 …" otherwise. */
+function configLabel(
+  layers: Readonly<Record<string, { wbits: number; abits: number; width: number }>>,
+) {
+  const kinds = [
+    ...new Set(Object.values(layers).map((l) => `w${l.wbits}a${l.abits} ×${l.width}`)),
+  ];
+  return kinds.length === 1 ? `uniform ${kinds[0]}` : `${kinds.length} layer choices`;
+}
+
 function frontSvg(result: SearchResult): string {
   const kind = result.budgets[0]?.kind ?? "latency";
-  const key = COSTS.find((c) => c.kind === kind)?.key ?? "latencyMs";
-  const unit = COSTS.find((c) => c.kind === kind)?.unit ?? "";
-  const pts = result.front.map((p) => ({
-    x: (p.costs[key] ?? 0) as number,
-    y: p.accuracy ?? NaN,
-    v: p.value,
-    p,
+  const cost = COSTS.find((c) => c.kind === kind) ?? COSTS[0]!;
+  const costOf = (c: ResultCosts) => (c[cost.key] ?? NaN) as number;
+  const useAcc = result.front.length > 0 &&
+    result.front.every((p) => p.accuracy !== undefined && Number.isFinite(p.accuracy));
+  // Bytes read better in KiB once they reach a few KiB (budgets are written that way).
+  const kib = cost.unit === "B" && Math.max(costOf(result.baseline.costs), 0) >= 4096;
+  const unit = kib ? "KiB" : cost.unit;
+  const X = (v: number) => (kib ? v / 1024 : v);
+  const pts: PlotPoint[] = result.front.map((p) => ({
+    x: X(costOf(p.costs)),
+    y: useAcc ? p.accuracy! * 100 : -p.value,
+    cls: p.chosen ? "chosen" : "pt",
+    title: `${p.budget}: ${fmt(X(costOf(p.costs)))} ${unit}, ${
+      useAcc ? `${(p.accuracy! * 100).toFixed(2)}%` : `predicted loss ${fmt(p.value)}`
+    }`,
   }));
-  const useAcc = pts.length > 0 && pts.every((q) => Number.isFinite(q.y));
-  const ys = pts.map((q) => (useAcc ? q.y * 100 : -q.v));
-  const xs = pts.map((q) => q.x);
-  const budgetsX = result.budgets.filter((b) => b.kind === kind).map((b) => b.value);
-  const W = 560, H = 300, L = 60, B = 40, T = 14, R = 14;
-  const xmin = 0, xmax = Math.max(...xs, ...budgetsX, 1e-9) * 1.08;
-  const ylo = Math.min(...ys), yhi = Math.max(...ys);
-  const pad = (yhi - ylo) * 0.15 || 1;
-  const ymin = ylo - pad, ymax = yhi + pad;
-  const sx = (x: number) => L + ((x - xmin) / (xmax - xmin)) * (W - L - R);
-  const sy = (y: number) => T + (1 - (y - ymin) / (ymax - ymin)) * (H - T - B);
-  const dots = pts.map((q, i) => {
-    const chosen = q.p.chosen === true;
-    return `<circle cx="${sx(q.x).toFixed(1)}" cy="${sy(ys[i]!).toFixed(1)}" r="${
-      chosen ? 7 : 4.5
-    }" class="${chosen ? "chosen" : "pt"}"><title>${esc(q.p.budget)}: ${fmt(q.x)} ${unit}, ${
-      useAcc ? `${(q.y * 100).toFixed(2)}%` : `value ${fmt(q.v)}`
-    }</title></circle>`;
+  if (useAcc) {
+    for (const u of result.chosen.uniforms ?? []) {
+      pts.push({
+        x: X(costOf(u.costs)),
+        y: u.accuracy * 100,
+        cls: "uni",
+        title: `${configLabel(u.layers)}: ${fmt(X(costOf(u.costs)))} ${unit}, ${
+          (u.accuracy * 100).toFixed(2)
+        }%`,
+      });
+    }
+    const b = result.baseline;
+    if (b.uniformAccuracy !== undefined) {
+      pts.push({
+        x: X(costOf(b.costs)),
+        y: b.uniformAccuracy * 100,
+        cls: "base",
+        title: `uniform default (${configLabel(b.layers)}): ${fmt(X(costOf(b.costs)))} ${unit}, ${
+          (b.uniformAccuracy * 100).toFixed(2)
+        }%`,
+      });
+    }
+  }
+  const shown = pts.filter((q) => Number.isFinite(q.x) && Number.isFinite(q.y));
+  const budgetsX = result.budgets.filter((b) => b.kind === kind).map((b) => X(b.value));
+  const float = useAcc ? result.baseline.accuracy * 100 : undefined;
+  const W = 560, H = 300, L = 56, B = 40, T = 14, R = 16;
+  const xData = Math.max(...shown.map((q) => q.x), ...budgetsX, 1e-9) * 1.05;
+  const xTicks = niceTicks(0, xData);
+  const xmax = Math.max(xData, xTicks.at(-1)!);
+  // The vertical range follows the front (and float); a reference point far below it is
+  // drawn on the bottom edge as a triangle, its value in its tooltip.
+  const core = [...shown.filter((q) => q.cls === "pt" || q.cls === "chosen").map((q) => q.y)];
+  if (float !== undefined) core.push(float);
+  const all = shown.map((q) => q.y);
+  const span = useAcc ? 5 : Infinity;
+  const lo = Math.max(Math.min(...all), Math.min(...core) - span), hi = Math.max(...all, ...core);
+  const pad = (hi - lo) * 0.12 || 0.5;
+  const yTicks = niceTicks(lo - pad, hi + pad, 4);
+  const ymin = Math.min(lo - pad, yTicks[0]!), ymax = Math.max(hi + pad, yTicks.at(-1)!);
+  const sx = (x: number) => L + (x / xmax) * (W - L - R);
+  const sy = (y: number) => T + (1 - (Math.max(y, ymin) - ymin) / (ymax - ymin)) * (H - T - B);
+  const marks = shown.map((q) => {
+    const cx = sx(q.x).toFixed(1), cy = sy(q.y).toFixed(1);
+    const title = `<title>${esc(q.title)}</title>`;
+    if (q.y < ymin) {
+      const x = sx(q.x), y = H - B;
+      return `<path d="M${(x - 5).toFixed(1)},${y - 9} L${(x + 5).toFixed(1)},${y - 9} L${
+        x.toFixed(1)
+      },${y - 1} Z" class="uni">${title}</path>`;
+    }
+    if (q.cls === "uni") {
+      return `<rect x="${(sx(q.x) - 4).toFixed(1)}" y="${
+        (sy(q.y) - 4).toFixed(1)
+      }" width="8" height="8" class="uni">${title}</rect>`;
+    }
+    if (q.cls === "base") {
+      const x = sx(q.x), y = sy(q.y);
+      return `<path d="M${x.toFixed(1)},${(y - 6).toFixed(1)} L${(x + 6).toFixed(1)},${
+        y.toFixed(1)
+      } L${x.toFixed(1)},${(y + 6).toFixed(1)} L${(x - 6).toFixed(1)},${
+        y.toFixed(1)
+      } Z" class="base">${title}</path>`;
+    }
+    return `<circle cx="${cx}" cy="${cy}" r="${
+      q.cls === "chosen" ? 7 : 4.5
+    }" class="${q.cls}">${title}</circle>`;
   }).join("");
-  const lines = budgetsX.map((b) =>
-    `<line x1="${sx(b).toFixed(1)}" x2="${sx(b).toFixed(1)}" y1="${T}" y2="${
+  const budgetLines = budgetsX.map((b, i) => {
+    const x = sx(b), right = x > (L + W - R) / 2;
+    return `<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${T}" y2="${
       H - B
     }" class="budget"/>` +
-    `<text x="${(sx(b) + 3).toFixed(1)}" y="${T + 10}" class="small">budget ${
-      fmt(b)
-    } ${unit}</text>`
-  ).join("");
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
-    const x = xmin + f * (xmax - xmin), y = ymin + f * (ymax - ymin);
-    return `<text x="${sx(x).toFixed(1)}" y="${H - B + 16}" class="small" text-anchor="middle">${
-      fmt(x)
-    }</text><text x="${L - 6}" y="${(sy(y) + 4).toFixed(1)}" class="small" text-anchor="end">${
-      y.toFixed(useAcc ? 1 : 2)
-    }</text>`;
+      `<text x="${(right ? x - 4 : x + 4).toFixed(1)}" y="${
+        T + 12 + 12 * i
+      }" class="small" text-anchor="${right ? "end" : "start"}">budget ${fmt(b)} ${unit}</text>`;
   }).join("");
+  const floatLine = float === undefined
+    ? ""
+    : `<line x1="${L}" x2="${W - R}" y1="${sy(float).toFixed(1)}" y2="${
+      sy(float).toFixed(1)
+    }" class="float"/><text x="${L + 4}" y="${(sy(float) - 4).toFixed(1)}" class="small">float ${
+      float.toFixed(2)
+    }%</text>`;
+  const ticks =
+    xTicks.filter((t) => t <= xmax).map((t) =>
+      `<text x="${sx(t).toFixed(1)}" y="${H - B + 16}" class="small" text-anchor="middle">${
+        t.toLocaleString("en-US")
+      }</text>`
+    ).join("") + yTicks.filter((t) =>
+      t >= ymin && t <= ymax
+    ).map((t) =>
+      `<text x="${L - 6}" y="${(sy(t) + 4).toFixed(1)}" class="small" text-anchor="end">${
+        t.toLocaleString("en-US")
+      }</text>`
+    ).join("");
+  const legend = useAcc
+    ? `<div class="legend"><span><svg width="12" height="12"><circle cx="6" cy="6" r="5" class="chosen"/></svg> chosen</span>${
+      result.front.length > 1
+        ? `<span><svg width="12" height="12"><circle cx="6" cy="6" r="4" class="pt"/></svg> front</span>`
+        : ""
+    }${
+      (result.chosen.uniforms ?? []).length > 0
+        ? `<span><svg width="12" height="12"><rect x="2" y="2" width="8" height="8" class="uni"/></svg> uniform, measured</span>`
+        : ""
+    }<span><svg width="12" height="12"><path d="M6,0 L12,6 L6,12 L0,6 Z" class="base"/></svg> uniform default</span></div>`
+    : "";
   return `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">
 <rect x="${L}" y="${T}" width="${W - L - R}" height="${
     H - T - B
-  }" class="frame"/>${ticks}${lines}${dots}
-<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">${esc(kind)} (${unit})</text>
+  }" class="frame"/>${ticks}${floatLine}${budgetLines}${marks}
+<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">${esc(cost.label)} (${unit})</text>
 <text x="14" y="${(T + H - B) / 2}" transform="rotate(-90 14 ${
     (T + H - B) / 2
-  })" text-anchor="middle">${useAcc ? "test accuracy (%)" : "-(predicted loss)"}</text></svg>`;
+  })" text-anchor="middle">${
+    useAcc ? "test accuracy (%)" : "-(predicted loss)"
+  }</text></svg>${legend}`;
 }
 
 function layerBars(result: SearchResult): string {
@@ -152,7 +268,9 @@ body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2330;max-width:110
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:22px 0 8px}
 .small{font-size:11px;fill:#444}.frame{fill:#fafbfc;stroke:#ccd}
 .pt{fill:#4a7bd0;opacity:.8}.chosen{fill:#e0551b;stroke:#222}
-.budget{stroke:#c33;stroke-dasharray:4 3}.w{fill:#4a7bd0}.a{fill:#43a37a}.c{fill:#b58a2a}
+.budget{stroke:#c33;stroke-dasharray:4 3}.float{stroke:#888;stroke-dasharray:2 3}
+.uni{fill:#9aa3b2}.base{fill:none;stroke:#555;stroke-width:1.5}.legend{font-size:12px;color:#444}
+.legend span{margin-right:14px}.legend svg{vertical-align:-1px}.w{fill:#4a7bd0}.a{fill:#43a37a}.c{fill:#b58a2a}
 table{border-collapse:collapse}td,th{padding:3px 10px;border-bottom:1px solid #e3e6ea;text-align:right}
 td:first-child,th:first-child{text-align:left}.ok{color:#17803d}.bad{color:#c0262d;font-weight:bold}
 .okbar{fill:#7bc493}.badbar{fill:#e07b7b}.hl{background:#fff1e6}.grid{display:flex;gap:32px;flex-wrap:wrap}
@@ -183,7 +301,7 @@ td:first-child,th:first-child{text-align:left}.ok{color:#17803d}.bad{color:#c026
 <div class="grid"><div><h2>Front</h2>${frontSvg(result)}</div>
 <div><h2>Costs against budgets</h2>${costTable(result)}</div></div>
 <h2>Chosen configuration, per layer</h2>${layerBars(result)}
-<h2>Front points</h2><table><tr><th>budget</th><th>value</th><th>accuracy</th>${
+<h2>Front points</h2><table><tr><th>budget</th><th title="the strategy's objective: predicted accuracy loss from the sensitivities, lower is better">predicted loss</th><th>accuracy</th>${
     COSTS.map((c) => `<th>${c.label} (${c.unit})</th>`).join("")
   }</tr>${front}</table>
 ${infeasible ? `<h2>Infeasible budget points</h2><ul>${infeasible}</ul>` : ""}
