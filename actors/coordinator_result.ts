@@ -57,7 +57,9 @@ export function splitTrials(
       const r = expectFields<TrialJobResult>(t.value, "trial result", ["chosen", "front"]);
       feasible.push({ budgets, chosen: candidateOf(problem, r.chosen, budgets), result: r });
     } else {
-      infeasible.push({ budget: pointLabel(budgets), message: (t.reason as Error).message });
+      // The job's own message, without the queue's "trial job failed: " prefix.
+      const message = (t.reason as Error).message.replace(/^\S+ job failed: /, "");
+      infeasible.push({ budget: pointLabel(budgets), message });
     }
   });
   if (feasible.length === 0) {
@@ -163,8 +165,13 @@ export function searchResultOf(x: ResultInputs): SearchResult {
       }),
     },
     chosen: {
+      budget: pointLabel(first.budgets),
       layers: first.chosen.configuration.layers,
       accuracy: accOf(0) ?? NaN,
+      ...(x.evals[0]?.finetuneSteps === undefined
+        ? {}
+        : { finetuneSteps: x.evals[0].finetuneSteps }),
+      ...(x.evals[0]?.testExamples === undefined ? {} : { testExamples: x.evals[0].testExamples }),
       costs: costsOf(first.chosen),
       value: first.chosen.value,
       proven: first.result.proven,

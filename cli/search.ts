@@ -28,19 +28,49 @@ import { startWebWorkerPool, type WebWorkerPool } from "../actors/web_worker_poo
 import { initBackend } from "../engine/backend.ts";
 import { checkFashionMnistDir } from "../engine/data/fashion_mnist.ts";
 import { renderReport } from "../engine/search/report.ts";
+import { resultNotes } from "../engine/search/result.ts";
 import { closeSessions } from "../engine/search/session.ts";
-import { makeSearchSpec, type SearchSpec } from "../engine/search/spec.ts";
+import {
+  DEFAULT_BUDGETS,
+  DEFAULT_CALIBRATION,
+  DEFAULT_FINETUNE_STEPS,
+  DEFAULT_MODEL,
+  DEFAULT_PROFILE,
+  DEFAULT_STRATEGY,
+  makeSearchSpec,
+  type SearchSpec,
+} from "../engine/search/spec.ts";
 import { loadSearchStatic } from "../engine/search/static.ts";
 import { intFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { commitDir, prepareOutDir, removeOnSignal } from "./out_dir.ts";
 import { connectFromFlags, NATS_FLAGS } from "./nats_flags.ts";
 import { createSearchProgress } from "./search_progress.ts";
 
-/** Usage text. */
+/** Usage text (`--help`). */
 export const SEARCH_USAGE = "usage: deno task search [--model NAME|DIR] [--profile NAME|FILE] " +
   "[--budget KIND=VALUE[,VALUE...]]... [--strategy dnas|mckp|evolution|random|exhaustive] " +
   "[--data-free] [--seed S] [--out DIR] [--run ID] [--workers N] [--nats URL] [--data DIR] " +
   "[--calibration N] [--finetune-steps N] [--test-limit N] [--compare-uniform N] [--force]\n" +
+  `  --model      a zoo model (cnn-s, resnet8, mobilenet-tiny) or a tfjs model directory ` +
+  `(default ${DEFAULT_MODEL})\n` +
+  `  --profile    a shipped profile name (profiles/) or a profile file ` +
+  `(default ${DEFAULT_PROFILE})\n` +
+  `  --budget     KIND=VALUE with KIND latency|energy|sram|flash and units s ms us, J mJ uJ, ` +
+  `B kB KB MB (1000), KiB MiB GiB (1024); repeat for several kinds; several values of one ` +
+  `kind are budget points, one trial each (default ${DEFAULT_BUDGETS.join(" ")})\n` +
+  `  --strategy   dnas (gradient), mckp (exact), evolution (NSGA-II), random, exhaustive ` +
+  `(default ${DEFAULT_STRATEGY})\n` +
+  "  --data-free  no training image: data-free sensitivities, calibration and pruning " +
+  "compensation, no fine-tuning (the test set still scores the result)\n" +
+  `  --finetune-steps N  fine-tuning steps of each evaluated candidate ` +
+  `(default ${DEFAULT_FINETUNE_STEPS}; 0 with --data-free)\n` +
+  `  --calibration N  calibration images (default ${DEFAULT_CALIBRATION})\n` +
+  "  --test-limit N   score on the first N test images (default all 10,000)\n" +
+  "  --compare-uniform N  measure the N uniform configurations within the budget with the " +
+  "least predicted loss " +
+  "(default 1)\n" +
+  "  --out DIR    where result.json, report.html and model/ go (default runs/<run>); " +
+  "--force replaces it\n" +
   "  --workers N  without --nats: N Web Workers run the jobs (default: one per core, " +
   "navigator.hardwareConcurrency); 0: one worker on the main thread.\n" +
   "               with --nats: N workers in this process (default 0: coordinator only).";
@@ -226,6 +256,7 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
     await Deno.writeTextFile(`${tmp}/report.html`, renderReport(final));
     await commitDir(tmp, out);
     view.done();
+    for (const note of resultNotes(final)) console.error(`tailor: note: ${note}`);
     const pct = (a: number) => (Number.isFinite(a) ? `${(a * 100).toFixed(2)}%` : "n/a");
     console.error(
       `tailor: chosen accuracy ${pct(final.chosen.accuracy)} (float ${

@@ -160,6 +160,7 @@ export async function runCandidateJob(
     accuracy: out.accuracy,
     ...(out.weightBytes === undefined ? {} : { weightBytes: out.weightBytes }),
     finetuneSteps: session.train && !spec.dataFree ? steps : 0,
+    testExamples: session.test?.n ?? 0,
     seconds: (performance.now() - t0) / 1000,
   };
 }

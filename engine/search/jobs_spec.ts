@@ -64,6 +64,8 @@ export interface CandidateJobResult {
   readonly weightBytes?: number;
   /** Fine-tuning steps the candidate got (0 when there was no training data). */
   readonly finetuneSteps?: number;
+  /** Test images behind `accuracy` (0 without a test set). */
+  readonly testExamples?: number;
   readonly seconds: number;
 }
 

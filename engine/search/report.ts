@@ -5,7 +5,13 @@
  *
  * @module
  */
-import type { FrontPoint, ResultCosts, SearchResult } from "./result.ts";
+import {
+  chosenBudgets,
+  type FrontPoint,
+  type ResultCosts,
+  resultNotes,
+  type SearchResult,
+} from "./result.ts";
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -44,27 +50,36 @@ interface PlotPoint {
   readonly title: string;
 }
 
-/** "w8a8 ×1" for a uniform configuration, "w8a8/w4a8 …" otherwise. */
+/**
+ * "uniform w8a8 ×1" for a configuration with one bit pair (its most common width: the logits
+ * keep theirs), "N bit pairs" otherwise.
+ */
 function configLabel(
   layers: Readonly<Record<string, { wbits: number; abits: number; width: number }>>,
 ) {
-  const kinds = [
-    ...new Set(Object.values(layers).map((l) => `w${l.wbits}a${l.abits} ×${l.width}`)),
-  ];
-  return kinds.length === 1 ? `uniform ${kinds[0]}` : `${kinds.length} layer choices`;
+  const all = Object.values(layers);
+  const pairs = new Set(all.map((l) => `w${l.wbits}a${l.abits}`));
+  if (pairs.size !== 1) return `${pairs.size} bit pairs`;
+  const counts = new Map<number, number>();
+  for (const l of all) counts.set(l.width, (counts.get(l.width) ?? 0) + 1);
+  const width = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+  return `uniform ${[...pairs][0]} ×${width}`;
 }
 
 function frontSvg(result: SearchResult): string {
   const kind = result.budgets[0]?.kind ?? "latency";
   const cost = COSTS.find((c) => c.kind === kind) ?? COSTS[0]!;
   const costOf = (c: ResultCosts) => (c[cost.key] ?? NaN) as number;
-  const useAcc = result.front.length > 0 &&
-    result.front.every((p) => p.accuracy !== undefined && Number.isFinite(p.accuracy));
+  // Points without a measured accuracy (a strategy's extra front points) stay in the table.
+  const measured = result.front.filter((p) =>
+    p.accuracy !== undefined && Number.isFinite(p.accuracy)
+  );
+  const useAcc = measured.length > 0 && measured.some((p) => p.chosen);
   // Bytes read better in KiB once they reach a few KiB (budgets are written that way).
   const kib = cost.unit === "B" && Math.max(costOf(result.baseline.costs), 0) >= 4096;
   const unit = kib ? "KiB" : cost.unit;
   const X = (v: number) => (kib ? v / 1024 : v);
-  const pts: PlotPoint[] = result.front.map((p) => ({
+  const pts: PlotPoint[] = (useAcc ? measured : result.front).map((p) => ({
     x: X(costOf(p.costs)),
     y: useAcc ? p.accuracy! * 100 : -p.value,
     cls: p.chosen ? "chosen" : "pt",
@@ -146,7 +161,7 @@ function frontSvg(result: SearchResult): string {
       H - B
     }" class="budget"/>` +
       `<text x="${(right ? x - 4 : x + 4).toFixed(1)}" y="${
-        T + 12 + 12 * i
+        H - B - 6 - 12 * (budgetsX.length - 1 - i)
       }" class="small" text-anchor="${right ? "end" : "start"}">budget ${fmt(b)} ${unit}</text>`;
   }).join("");
   const floatLine = float === undefined
@@ -170,14 +185,20 @@ function frontSvg(result: SearchResult): string {
     ).join("");
   const legend = useAcc
     ? `<div class="legend"><span><svg width="12" height="12"><circle cx="6" cy="6" r="5" class="chosen"/></svg> chosen</span>${
-      result.front.length > 1
+      measured.length > 1
         ? `<span><svg width="12" height="12"><circle cx="6" cy="6" r="4" class="pt"/></svg> front</span>`
         : ""
     }${
       (result.chosen.uniforms ?? []).length > 0
         ? `<span><svg width="12" height="12"><rect x="2" y="2" width="8" height="8" class="uni"/></svg> uniform, measured</span>`
         : ""
-    }<span><svg width="12" height="12"><path d="M6,0 L12,6 L6,12 L0,6 Z" class="base"/></svg> uniform default</span></div>`
+    }<span><svg width="12" height="12"><path d="M6,0 L12,6 L6,12 L0,6 Z" class="base"/></svg> uniform default</span>${
+      result.front.length > measured.length
+        ? `<span>(${
+          result.front.length - measured.length
+        } more front points, not evaluated: see the table)</span>`
+        : ""
+    }</div>`
     : "";
   return `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">
 <rect x="${L}" y="${T}" width="${W - L - R}" height="${
@@ -217,8 +238,10 @@ function layerBars(result: SearchResult): string {
 }
 
 function costTable(result: SearchResult): string {
+  // The chosen configuration answers one budget point: compare it with that point's budgets.
+  const own = chosenBudgets(result);
   const rows = COSTS.map((c) => {
-    const budget = result.budgets.find((b) => b.kind === c.kind);
+    const budget = own.find((b) => b.kind === c.kind);
     const chosen = result.chosen.costs[c.key];
     const base = result.baseline.costs[c.key];
     if (chosen === null || base === null) return "";
@@ -251,9 +274,13 @@ function costTable(result: SearchResult): string {
  */
 export function renderReport(result: SearchResult): string {
   const pct = (a: number | undefined) => (a === undefined ? "—" : `${(a * 100).toFixed(2)}%`);
+  const notes = resultNotes(result).map((n) => `<li>${esc(n)}</li>`).join("");
   const infeasible = result.infeasible.map((i) => `<li>${esc(i.budget)}: ${esc(i.message)}</li>`)
     .join("");
-  const front = result.front.map((p: FrontPoint) =>
+  const byCost = COSTS.find((c) => c.kind === result.budgets[0]?.kind)?.key ?? "latencyMs";
+  const front = [...result.front].sort((a, b) =>
+    ((a.costs[byCost] ?? 0) as number) - ((b.costs[byCost] ?? 0) as number)
+  ).map((p: FrontPoint) =>
     `<tr${p.chosen ? ' class="hl"' : ""}><td>${esc(p.budget)}</td><td>${fmt(p.value)}</td><td>${
       pct(p.accuracy)
     }</td>${
@@ -270,7 +297,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:22px 0 8px}
 .pt{fill:#4a7bd0;opacity:.8}.chosen{fill:#e0551b;stroke:#222}
 .budget{stroke:#c33;stroke-dasharray:4 3}.float{stroke:#888;stroke-dasharray:2 3}
 .uni{fill:#9aa3b2}.base{fill:none;stroke:#555;stroke-width:1.5}.legend{font-size:12px;color:#444}
-.legend span{margin-right:14px}.legend svg{vertical-align:-1px}.w{fill:#4a7bd0}.a{fill:#43a37a}.c{fill:#b58a2a}
+.legend span{margin-right:14px}.notes{color:#8a4b00;margin:10px 0 0 0;padding-left:18px}.legend svg{vertical-align:-1px}.w{fill:#4a7bd0}.a{fill:#43a37a}.c{fill:#b58a2a}
 table{border-collapse:collapse}td,th{padding:3px 10px;border-bottom:1px solid #e3e6ea;text-align:right}
 td:first-child,th:first-child{text-align:left}.ok{color:#17803d}.bad{color:#c0262d;font-weight:bold}
 .okbar{fill:#7bc493}.badbar{fill:#e07b7b}.hl{background:#fff1e6}.grid{display:flex;gap:32px;flex-wrap:wrap}
@@ -298,6 +325,7 @@ td:first-child,th:first-child{text-align:left}.ok{color:#17803d}.bad{color:#c026
       ? "<span>no uniform configuration fits the budget</span>"
       : ""
   }</div>
+${notes ? `<ul class="notes">${notes}</ul>` : ""}
 <div class="grid"><div><h2>Front</h2>${frontSvg(result)}</div>
 <div><h2>Costs against budgets</h2>${costTable(result)}</div></div>
 <h2>Chosen configuration, per layer</h2>${layerBars(result)}

@@ -64,10 +64,20 @@ export interface SearchResult {
     readonly uniformFinetuneSteps?: number;
     readonly layers: Readonly<Record<string, LayerChoice>>;
   };
-  /** The answer: the best configuration that fits every budget. */
+  /**
+   * The answer: the configuration of the first budget point that could be met (every point
+   * when the budgets are of different kinds; `infeasible` lists the points that could not).
+   */
   readonly chosen: {
+    /** The budget point it answers (`latency=4ms`; budgets of one point joined by commas). */
+    readonly budget?: string;
     readonly layers: Readonly<Record<string, LayerChoice>>;
+    /** Test accuracy, fake-quantized, after `finetuneSteps` steps of fine-tuning. */
     readonly accuracy: number;
+    /** Fine-tuning steps behind `accuracy` (0: post-training quantization only). */
+    readonly finetuneSteps?: number;
+    /** Test images behind `accuracy` (the first ones of the Fashion-MNIST test set). */
+    readonly testExamples?: number;
     readonly costs: ResultCosts;
     readonly value: number;
     /** True when the strategy proved the configuration optimal for its objective. */
@@ -100,4 +110,58 @@ export function costsOf(c: Candidate): ResultCosts {
 /** The budgets in result form. */
 export function budgetsOf(budgets: readonly Budget[]): SearchResult["budgets"] {
   return budgets.map((b) => ({ kind: b.kind, value: b.value, text: b.text }));
+}
+
+/** Cost field of each budget kind, and how to write its value. */
+const KIND_COST: Readonly<Record<string, { key: keyof ResultCosts; show: (v: number) => string }>> =
+  {
+    latency: { key: "latencyMs", show: (v) => `${v.toPrecision(4)} ms` },
+    energy: { key: "energyMj", show: (v) => `${v.toPrecision(4)} mJ` },
+    sram: { key: "peakSramBytes", show: (v) => `${Math.round(v).toLocaleString("en-US")} B` },
+    flash: { key: "flashBytes", show: (v) => `${Math.round(v).toLocaleString("en-US")} B` },
+  };
+
+/**
+ * The budgets of the point `chosen` answers (all budgets when the result does not say).
+ */
+export function chosenBudgets(result: SearchResult): SearchResult["budgets"] {
+  const label = result.chosen.budget ?? result.front.find((p) => p.chosen)?.budget;
+  if (label === undefined) return result.budgets;
+  const own = new Set(label.split(","));
+  return result.budgets.filter((b) => own.has(b.text));
+}
+
+/**
+ * What a user should know about a result beyond its figures, one sentence each: budget
+ * points that could not be met (and which point was answered instead), and budgets that do
+ * not bind because the uniform default configuration (8-bit) already meets them.
+ *
+ * @example
+ * ```ts ignore
+ * for (const line of resultNotes(result)) console.error(`tailor: ${line}`);
+ * ```
+ */
+export function resultNotes(result: SearchResult): string[] {
+  const notes = result.infeasible.map((i) =>
+    `budget point ${i.budget} cannot be met (${i.message.replace(/\s*\n\s*/g, "; ")}); ` +
+    `the chosen configuration answers ${result.chosen.budget ?? "the next point"}`
+  );
+  const budgets = chosenBudgets(result);
+  const slack = budgets.filter((b) => {
+    const cost = KIND_COST[b.kind];
+    const v = cost === undefined ? null : result.baseline.costs[cost.key];
+    return v !== null && v !== undefined && v <= b.value;
+  });
+  if (budgets.length > 0 && slack.length === budgets.length) {
+    const shown = slack.map((b) =>
+      `${KIND_COST[b.kind]!.show(result.baseline.costs[KIND_COST[b.kind]!.key] as number)} ` +
+      `against ${b.text}`
+    );
+    notes.push(
+      `the budget does not bind: the uniform default configuration (8-bit where supported) ` +
+        `already meets it (${shown.join(", ")}); the choice then rests on sensitivity ` +
+        `estimates alone`,
+    );
+  }
+  return notes;
 }

@@ -25,7 +25,10 @@ const trial = (chosen: number[], front: number[][] = []): TrialJobResult => ({
 Deno.test("splitTrials() keeps the points in order and says why a point failed", () => {
   assert.equal(st.points.length, 2);
   const out = splitTrials(st.points, [
-    { status: "rejected", reason: new Error("flash budget 40 KiB is below 41 KiB") },
+    {
+      status: "rejected",
+      reason: new Error("trial job failed: flash budget 40 KiB is below 41 KiB"),
+    },
     { status: "fulfilled", value: trial(zeros) },
   ], problem);
   assert.equal(out.feasible.length, 1);
@@ -71,7 +74,7 @@ Deno.test("searchResultOf() marks the first point's choice on the front and read
     uniforms: [uniform],
     baseline: { candidate: uniform, layers },
     evals: [
-      { accuracy: 0.9, seconds: 1 }, // point 0
+      { accuracy: 0.9, finetuneSteps: 100, testExamples: 10000, seconds: 1 }, // point 0
       { accuracy: 0.8, seconds: 1 }, // point 1
       { accuracy: 0.7, seconds: 1 }, // the uniform
       { accuracy: 0.85, finetuneSteps: 0, seconds: 1 }, // the default
@@ -81,6 +84,9 @@ Deno.test("searchResultOf() marks the first point's choice on the front and read
     defaultFinetuneSteps: 0,
   });
   assert.equal(result.chosen.accuracy, 0.9);
+  assert.equal(result.chosen.budget, "flash=40KiB");
+  assert.equal(result.chosen.finetuneSteps, 100);
+  assert.equal(result.chosen.testExamples, 10000);
   assert.deepEqual(result.chosen.uniform?.accuracy, 0.7);
   assert.equal(result.baseline.accuracy, 0.92);
   assert.equal(result.baseline.uniformAccuracy, 0.85);

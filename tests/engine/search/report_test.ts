@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { niceTicks, renderReport } from "../../../engine/search/report.ts";
+import { resultNotes } from "../../../engine/search/result.ts";
 import type { ResultCosts, SearchResult } from "../../../engine/search/result.ts";
 
 const costs = (flashBytes: number, latencyMs = 80): ResultCosts => ({
@@ -89,4 +90,36 @@ Deno.test("the report's front plot keeps every mark inside its frame, in KiB", (
   assert.match(svg, /uniform default \(uniform w8a8 ×1\): 78\.0 KiB, 92\.62%/);
   assert.match(svg, /<path [^>]*class="uni"><title>uniform w4a8 ×1: 40\.3 KiB, 62\.00%/);
   assert.match(html, /<th title="[^"]*">predicted loss<\/th>/);
+});
+
+Deno.test("the cost table holds the chosen configuration against its own budget point", () => {
+  // The first point (40 KiB) could not be met: the answer is the 56 KiB point's.
+  const r = {
+    ...result(),
+    chosen: { ...result().chosen, budget: "flash=56KiB" },
+    infeasible: [{ budget: "flash=40KiB", message: "smallest achievable flash: 41,000 B" }],
+  };
+  const html = renderReport(r);
+  const row = /<tr><td>flash<\/td>.*?<\/tr>/.exec(html)![0];
+  assert.match(row, /<td class="ok">52,192 B<\/td><td>57,344 B<\/td>/);
+  assert.match(
+    html,
+    /budget point flash=40KiB cannot be met \(smallest achievable flash: 41,000 B\); the chosen configuration answers flash=56KiB/,
+  );
+});
+
+Deno.test("resultNotes() says when no budget binds, and is silent when one does", () => {
+  const binding = result();
+  assert.deepEqual(resultNotes(binding), []);
+  const slack: SearchResult = {
+    ...binding,
+    budgets: [{ kind: "flash", value: 100 * 1024, text: "flash=100KiB" }],
+    chosen: { ...binding.chosen, budget: "flash=100KiB" },
+  };
+  const [note, ...rest] = resultNotes(slack);
+  assert.equal(rest.length, 0);
+  assert.match(
+    note!,
+    /the budget does not bind: .*already meets it \(79,840 B against flash=100KiB\)/,
+  );
 });
