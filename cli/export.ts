@@ -17,6 +17,10 @@
  *   channel (symmetric, MSE-clipped) at each layer's wbits and bit-packed, activations
  *   calibrated at each tensor's abits (the smallest of its readers'), biases corrected.
  *
+ * With a search's result.json as the configuration, the flags not given take the search's
+ * values (model, profile, data-free, the chosen candidate's fine-tuning steps, seed): the
+ * export is then the model the search measured, as in its `model/` directory.
+ *
  * With --data-free no training image is read: activation ranges come from the batch norms'
  * statistics, a pruned network is compensated only (no re-estimation) and the reload check
  * runs on seeded random images.
@@ -53,14 +57,17 @@ import { resolveModel } from "../engine/models/load.ts";
 import { checkConfig } from "../engine/quant/act_targets.ts";
 import { fakeQuantWeight } from "../engine/quant/weight_channels.ts";
 import { realizeConfiguration, widthConflicts } from "../engine/search/compress.ts";
+import { DEFAULT_FINETUNE_STEPS } from "../engine/search/spec.ts";
 import { intFlag, parseFlags, requireFlag, runCli, UsageError } from "./args.ts";
-import { readConfigFile, readProfileFlag } from "./inputs.ts";
+import { readConfigSource, readProfileFlag, type SearchOrigin } from "./inputs.ts";
 import { commitDir, prepareOutDir, removeOnSignal } from "./out_dir.ts";
 
 /** Usage text of `deno task export`. */
 export const EXPORT_USAGE = "usage: deno task export --model M --config C.json --out DIR " +
   "[--calib N | --data-free] [--data DIR] [--profile P] [--finetune-steps N] [--seed S] " +
-  "[--test N] [--force]";
+  "[--test N] [--force]\n" +
+  "  with a search's result.json as C.json, --model, --profile, --data-free, --finetune-steps " +
+  "and --seed default to the search's own, so that the export is the model it measured";
 
 /** Calibration images used when --calib is not given. */
 export const DEFAULT_CALIB = 512;
@@ -100,7 +107,17 @@ interface ExportFlags {
   readonly force: boolean;
 }
 
-function parseExportFlags(args: readonly string[]): ExportFlags | undefined {
+/** The flags as given: what a result.json may fill in is still open. */
+interface GivenFlags
+  extends Omit<ExportFlags, "modelName" | "finetuneSteps" | "seed" | "dataFree"> {
+  readonly modelName?: string;
+  readonly finetuneSteps?: number;
+  readonly seed?: number;
+  readonly dataFree?: boolean;
+  readonly calibGiven: boolean;
+}
+
+function parseExportFlags(args: readonly string[]): GivenFlags | undefined {
   const f = parseFlags([...args], {
     model: { type: "string" },
     config: { type: "string" },
@@ -116,22 +133,50 @@ function parseExportFlags(args: readonly string[]): ExportFlags | undefined {
     help: { type: "boolean" },
   });
   if (f.help) return undefined;
-  const dataFree = f["data-free"] ?? false;
+  const dataFree = f["data-free"];
   if (dataFree && (f["finetune-steps"] !== undefined || f.calib !== undefined)) {
     throw new UsageError("--data-free uses no training images: drop --finetune-steps and --calib");
   }
+  const steps = intFlag(f["finetune-steps"], "finetune-steps", { min: 0 });
+  const seed = intFlag(f.seed, "seed", { min: 0 });
   return {
-    modelName: requireFlag(f.model, "model"),
+    ...(f.model ? { modelName: f.model } : {}),
     configPath: requireFlag(f.config, "config"),
     out: requireFlag(f.out, "out"),
     calib: intFlag(f.calib, "calib", { min: 1, fallback: DEFAULT_CALIB })!,
+    calibGiven: f.calib !== undefined,
     dataDir: f.data ?? FASHION_MNIST_DIR,
     ...(f.profile ? { profile: f.profile } : {}),
-    finetuneSteps: intFlag(f["finetune-steps"], "finetune-steps", { min: 0, fallback: 0 })!,
-    seed: intFlag(f.seed, "seed", { min: 0, fallback: 0 })!,
+    ...(steps === undefined ? {} : { finetuneSteps: steps }),
+    ...(seed === undefined ? {} : { seed }),
     test: intFlag(f.test, "test", { min: 0, fallback: 0 })!,
-    dataFree,
+    ...(dataFree === undefined ? {} : { dataFree }),
     force: f.force ?? false,
+  };
+}
+
+/**
+ * The export's settings: the flags given, and for the rest, when the configuration is a
+ * search's result.json, the search's own recipe (model, profile, data-free or not,
+ * fine-tuning steps, seed), so that the export is the model the search measured.
+ */
+export function exportSettings(given: GivenFlags, origin?: SearchOrigin): ExportFlags {
+  const modelName = given.modelName ?? origin?.model;
+  if (modelName === undefined) {
+    throw new UsageError("missing required flag --model (only a result.json names its model)");
+  }
+  // Asking for images (fine-tuning, calibration) means not data-free.
+  const asksData = given.finetuneSteps !== undefined || given.calibGiven;
+  const dataFree = given.dataFree ?? (!asksData && (origin?.dataFree ?? false));
+  const searchSteps = origin?.finetuneSteps ?? DEFAULT_FINETUNE_STEPS;
+  const { calibGiven: _, ...rest } = given;
+  return {
+    ...rest,
+    modelName,
+    ...(given.profile ?? origin?.profile ? { profile: given.profile ?? origin!.profile } : {}),
+    finetuneSteps: given.finetuneSteps ?? (dataFree || origin === undefined ? 0 : searchSteps),
+    seed: given.seed ?? origin?.seed ?? 0,
+    dataFree,
   };
 }
 
@@ -206,12 +251,21 @@ async function realize(o: ExportFlags, config: Configuration) {
 }
 
 async function main(): Promise<void> {
-  const o = parseExportFlags(Deno.args);
-  if (o === undefined) {
+  const given = parseExportFlags(Deno.args);
+  if (given === undefined) {
     console.log(EXPORT_USAGE);
     return;
   }
-  const config = await readConfigFile(o.configPath);
+  const { config, origin } = await readConfigSource(given.configPath);
+  const o = exportSettings(given, origin);
+  if (origin) {
+    console.error(
+      `export: as the search made it (${given.configPath}): model ${o.modelName}, ` +
+        (o.dataFree ? "data-free" : `${o.finetuneSteps} fine-tuning steps, seed ${o.seed}`) +
+        `, profile ${o.profile}; --model, --finetune-steps, --seed, --data-free, --profile ` +
+        "override",
+    );
+  }
   const profile = o.profile === undefined ? undefined : await readProfileFlag(o.profile);
   const tmp = await prepareOutDir(o.out, { force: o.force });
   const stopListening = removeOnSignal(tmp);

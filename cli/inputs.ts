@@ -40,6 +40,50 @@ export async function readConfigFile(path: string): Promise<Configuration> {
   }
 }
 
+/** How a search made its answer: what `export` needs to make the same model. */
+export interface SearchOrigin {
+  readonly model: string;
+  readonly profile: string;
+  readonly seed: number;
+  readonly dataFree: boolean;
+  /** Fine-tuning steps behind the chosen accuracy (absent in results before 2026-11-29). */
+  readonly finetuneSteps?: number;
+}
+
+/**
+ * Reads `--config FILE` like {@linkcode readConfigFile}, and, when FILE is a search's
+ * `result.json` (naming its model, profile and seed), how that search made its answer.
+ *
+ * @example
+ * ```ts ignore
+ * const { config, origin } = await readConfigSource("runs/r1/result.json");
+ * ```
+ */
+export async function readConfigSource(
+  path: string,
+): Promise<{ config: Configuration; origin?: SearchOrigin }> {
+  const config = await readConfigFile(path);
+  const json = JSON.parse(await Deno.readTextFile(path)) as Record<string, unknown>;
+  if (json.format !== "tailor-result/v1") return { config };
+  const chosen = (json.chosen ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const int = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 ? v as number : undefined);
+  const model = str(json.model), profile = str(json.profile), seed = int(json.seed);
+  // A result without them says nothing of how it was made: its layers alone are used.
+  if (model === undefined || profile === undefined || seed === undefined) return { config };
+  const steps = int(chosen.finetuneSteps);
+  return {
+    config,
+    origin: {
+      model,
+      profile,
+      seed,
+      dataFree: json.dataFree === true,
+      ...(steps === undefined ? {} : { finetuneSteps: steps }),
+    },
+  };
+}
+
 /**
  * Loads `--profile NAME|FILE`; a missing or invalid profile names every issue on one line.
  *

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../../engine/backend.ts";
 import { loadExport } from "../../engine/export/disk.ts";
+import { exportSettings } from "../../cli/export.ts";
 import { runScript } from "./_run.ts";
 
 const run = (args: string[], script = "export.ts") => runScript(script, args);
@@ -99,4 +100,41 @@ Deno.test("export CLI: a bad configuration or profile exits 2 naming it, leaving
     assert.match(r.stderr, /error: --profile no-such-board: .*shipped profiles: /);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["config.json"]);
   });
+});
+
+Deno.test("exportSettings(): a search's result.json fills in the flags not given with the search's recipe", () => {
+  const given = {
+    configPath: "r.json",
+    out: "o",
+    calib: 512,
+    calibGiven: false,
+    dataDir: "d",
+    test: 0,
+    force: false,
+  };
+  const origin = { model: "resnet8", profile: "cortex-m7-stm32h743", seed: 3, dataFree: false };
+  // The search's model, profile and seed; its chosen candidate's steps (100 before they were
+  // recorded).
+  const { calibGiven: _, ...flags } = given;
+  assert.deepEqual(exportSettings(given, { ...origin, finetuneSteps: 40 }), {
+    ...flags,
+    modelName: "resnet8",
+    profile: "cortex-m7-stm32h743",
+    finetuneSteps: 40,
+    seed: 3,
+    dataFree: false,
+  });
+  assert.equal(exportSettings(given, origin).finetuneSteps, 100);
+  // Flags win; a data-free search exports data-free unless images are asked for.
+  const mine = exportSettings({ ...given, modelName: "zoo2", finetuneSteps: 0, seed: 1 }, origin);
+  assert.deepEqual([mine.modelName, mine.finetuneSteps, mine.seed], ["zoo2", 0, 1]);
+  const df = { ...origin, dataFree: true };
+  assert.deepEqual([exportSettings(given, df).dataFree, exportSettings(given, df).finetuneSteps], [
+    true,
+    0,
+  ]);
+  assert.equal(exportSettings({ ...given, calib: 64, calibGiven: true }, df).dataFree, false);
+  // Without a result.json: post-training quantization, and --model is required.
+  assert.equal(exportSettings({ ...given, modelName: "cnn-s" }).finetuneSteps, 0);
+  assert.throws(() => exportSettings(given), /missing required flag --model/);
 });
