@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { UsageError } from "./args.ts";
 
 async function exists(path: string): Promise<boolean> {
@@ -22,7 +22,7 @@ async function exists(path: string): Promise<boolean> {
  * next to it; returns the temporary path. A path that cannot be written is a
  * {@linkcode UsageError} naming `--out`.
  */
-export async function prepareOutDir(out: string, options: { force: boolean }): Promise<string> {
+export async function prepareOutDir(out: string, options: OutDirOptions): Promise<string> {
   try {
     return await prepare(out, options);
   } catch (e) {
@@ -55,7 +55,20 @@ export function removeOnSignal(tmp: string): () => void {
   };
 }
 
-async function prepare(out: string, options: { force: boolean }): Promise<string> {
+/** Options of {@linkcode prepareOutDir}. */
+export interface OutDirOptions {
+  /** Replace an existing `out` when done. */
+  readonly force: boolean;
+  /**
+   * Name of the temporary directory (beside `out`), fixed so that a resumed run finds what
+   * its killed predecessor and its jobs left there. Absent: a fresh random name.
+   */
+  readonly tmpName?: string;
+  /** Keep the contents of an existing `tmpName` directory (a resume); else it is emptied. */
+  readonly reuse?: boolean;
+}
+
+async function prepare(out: string, options: OutDirOptions): Promise<string> {
   if (await exists(out)) {
     if (!options.force) {
       throw new UsageError(`output directory ${out} already exists (pass --force to replace it)`);
@@ -66,8 +79,14 @@ async function prepare(out: string, options: { force: boolean }): Promise<string
   }
   const parent = dirname(out);
   await Deno.mkdir(parent, { recursive: true });
-  const tmp = await Deno.makeTempDir({ dir: parent, prefix: ".tmp-train-" });
-  await Deno.chmod(tmp, 0o755);
+  if (options.tmpName === undefined) {
+    const tmp = await Deno.makeTempDir({ dir: parent, prefix: ".tmp-out-" });
+    await Deno.chmod(tmp, 0o755);
+    return tmp;
+  }
+  const tmp = join(parent, options.tmpName);
+  if (!options.reuse) await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  await Deno.mkdir(tmp, { recursive: true, mode: 0o755 });
   return tmp;
 }
 

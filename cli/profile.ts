@@ -37,7 +37,7 @@ import { PROFILE_NAME_SYNTAX } from "../engine/profile/validate.ts";
 import { oneLine, UsageError } from "./args.ts";
 import { localRunFacts } from "./machine_facts.ts";
 import { checkOutFile, writeOutFile } from "./out_file.ts";
-import { ProfileUsageError, runImport } from "./profile_import.ts";
+import { IMPORT_USAGE, ProfileUsageError, runImport } from "./profile_import.ts";
 
 const USAGE = "usage: deno task profile --model M [--model M2 ...] --out FILE [--reps N] " +
   "[--warmup N] [--widths 0.5,0.75,1] [--seed N] [--calibration stamped|plain] " +
@@ -134,6 +134,10 @@ async function runMeasure(args: readonly string[]): Promise<string> {
 
 /** Runs the command; returns the exit code (0 ok, 2 bad input). */
 export async function main(args: readonly string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(args[0] === "import" ? IMPORT_USAGE : USAGE);
+    return 0;
+  }
   try {
     const out = args[0] === "import" ? await runImport(args.slice(1)) : await runMeasure(args);
     console.log(`wrote ${out}`);

@@ -59,6 +59,11 @@ export async function runImport(args: readonly string[]): Promise<string> {
   const id = file.replace(/\.csv$/i, "") || "csv";
   const merged = mergeMeasurements(profile, rows, {
     source: { id, citation: `Measurements imported from ${file} by deno task profile import` },
+    record: {
+      date: new Date().toISOString().slice(0, 10),
+      method: `${rows.length} measured row${rows.length === 1 ? "" : "s"} imported from ` +
+        `${file} (source "${id}") on top of profile ${profile.name}.`,
+    },
   });
   const stem = baseName(out).replace(/\.json$/, "");
   const named = /^[a-z0-9][a-z0-9-]*$/.test(stem) ? { ...merged, name: stem } : merged;

@@ -40,6 +40,7 @@ import {
   makeSearchSpec,
   type SearchSpec,
 } from "../engine/search/spec.ts";
+import { runCandidateJob } from "../engine/search/jobs.ts";
 import { loadSearchStatic } from "../engine/search/static.ts";
 import { intFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { commitDir, prepareOutDir, removeOnSignal } from "./out_dir.ts";
@@ -74,6 +75,34 @@ export const SEARCH_USAGE = "usage: deno task search [--model NAME|DIR] [--profi
   "  --workers N  without --nats: N Web Workers run the jobs (default: one per core, " +
   "navigator.hardwareConcurrency); 0: one worker on the main thread.\n" +
   "               with --nats: N workers in this process (default 0: coordinator only).";
+
+/**
+ * Makes sure `dir` holds the chosen model. The chosen candidate's job exports it there; a
+ * worker on another machine writes to its own disk, and a job finished before a resume
+ * wrote into its first coordinator's directory: then this process exports it again, as
+ * the job did (same recipe and seed: the same bytes). Returns false, with a note on how to
+ * make it, when that fails (no training data here, say).
+ */
+export async function ensureModel(
+  dir: string,
+  spec: SearchSpec,
+  layers: Parameters<typeof runCandidateJob>[0]["layers"],
+): Promise<boolean> {
+  try {
+    if ((await Deno.stat(`${dir}/tailor.json`)).isFile) return true;
+  } catch { /* not there: export it below */ }
+  console.error("tailor: the chosen model was exported on another machine: exporting it here");
+  try {
+    await runCandidateJob({ search: spec, layers, exportDir: dir });
+    return true;
+  } catch (e) {
+    console.error(
+      `tailor: note: could not export the chosen model here (${(e as Error).message}); ` +
+        "deno task export --config OUT/result.json --out DIR makes it",
+    );
+    return false;
+  }
+}
 
 function runId(seed: number): string {
   const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -193,7 +222,13 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
     throw new UsageError((e as Error).message, { cause: e });
   }
   await afterValidation();
-  const tmp = await prepareOutDir(out, { force: (f.force ?? false) || f.resume !== undefined });
+  // Named after the run: a resumed coordinator finds there what its killed predecessor's
+  // jobs wrote (the chosen candidate's job exports into it).
+  const tmp = await prepareOutDir(out, {
+    force: (f.force ?? false) || f.resume !== undefined,
+    tmpName: `.tmp-search-${run}`,
+    reuse: f.resume !== undefined,
+  });
   const stopListening = removeOnSignal(tmp);
   const view = createSearchProgress();
   const events = bus.subscribe(subjects.events(run), (m) => {
@@ -252,6 +287,8 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
     ]);
     const timings = { ...result.timings, total: (performance.now() - t0) / 1000 };
     const final = { ...result, timings };
+    const wrote = ["result.json", "report.html"];
+    if (await ensureModel(`${tmp}/model`, spec, final.chosen.layers)) wrote.push("model/");
     await Deno.writeTextFile(`${tmp}/result.json`, JSON.stringify(final, null, 2) + "\n");
     await Deno.writeTextFile(`${tmp}/report.html`, renderReport(final));
     await commitDir(tmp, out);
@@ -270,7 +307,7 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
         `latency ${
           final.chosen.costs.latencyMs.toFixed(2)
         } ms, peak SRAM ${final.chosen.costs.peakSramBytes} B, ` +
-        `flash ${final.chosen.costs.flashBytes} B; wrote ${out}/result.json, report.html, model/ in ` +
+        `flash ${final.chosen.costs.flashBytes} B; wrote ${out}/${wrote.join(", ")} in ` +
         `${timings.total.toFixed(0)} s`,
     );
   } catch (e) {

@@ -12,6 +12,12 @@ import { parseProfile } from "./validate.ts";
 export interface MergeOptions {
   /** Cite the rows: added to `provenance.sources` (unless its id exists) and set on every row. */
   readonly source?: ProfileSource;
+  /**
+   * Record the merge in the provenance: `date` (ISO day) becomes the profile's date, and
+   * `method` (one sentence) is appended to its method, so that the profile no longer claims
+   * only its base's origin.
+   */
+  readonly record?: { readonly date: string; readonly method: string };
 }
 
 /** True when a notes path lies at or below `measured[index]`. */
@@ -46,6 +52,15 @@ export function mergeMeasurements(
     measured[index] = cited;
     for (const path of Object.keys(notes)) if (notesUnderRow(path, index)) delete notes[path];
   }
-  const merged = { ...profile, provenance: { ...profile.provenance, sources, notes }, measured };
+  const record = options.record;
+  const provenance = {
+    ...profile.provenance,
+    ...(record
+      ? { date: record.date, method: `${profile.provenance.method} ${record.method}` }
+      : {}),
+    sources,
+    notes,
+  };
+  const merged = { ...profile, provenance, measured };
   return parseProfile(merged, `${profile.name} + ${rows.length} measured rows`);
 }

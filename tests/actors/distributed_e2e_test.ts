@@ -176,6 +176,12 @@ e2e(
       const store = await runStore(c.bus);
       assert.deepEqual(await store.finishedJobs("r4"), [...JOB_IDS].sort(), "checkpointed jobs");
       assert.deepEqual(await chosenLayers(out), await inProcessChoice());
+      // The chosen model is in the output, and the killed coordinator left nothing behind.
+      assert.ok((await Deno.stat(`${out}/model/tailor.json`)).isFile);
+      const left = [...Deno.readDirSync(c.dir)].map((e) => e.name).filter((n) =>
+        n.startsWith(".tmp")
+      );
+      assert.deepEqual(left, []);
     }),
 );
 

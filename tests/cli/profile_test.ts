@@ -44,7 +44,23 @@ Deno.test("profile import merges a good CSV into the base profile and validates 
   assert.deepEqual(added.latency, { meanMs: 1.92, stdMs: 0, count: 50 });
   assert.equal(added.source, "board");
   assert.ok(merged.provenance.sources.some((s) => s.id === "board"));
+  // The provenance says the profile is no longer only its base.
+  assert.equal(merged.provenance.date, new Date().toISOString().slice(0, 10));
+  assert.ok(merged.provenance.method.startsWith(base.provenance.method));
+  assert.match(
+    merged.provenance.method,
+    /1 measured row imported from board\.csv \(source "board"\) on top of profile cortex-m7/,
+  );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("profile --help prints the usage of either form", async () => {
+  const measure = await run(["--help"]);
+  assert.equal(measure.code, 0);
+  assert.match(measure.out, /usage: deno task profile --model M/);
+  const imp = await run(["import", "--help"]);
+  assert.equal(imp.code, 0);
+  assert.match(imp.out, /usage: deno task profile import FILE\.csv/);
 });
 
 Deno.test("profile import reports a bad CSV line on one line, exit 2, nothing written", async () => {
