@@ -90,6 +90,24 @@ export function numberFlag(
 }
 
 /**
+ * Why a file operation failed, in a few words for a message that names the file already:
+ * "no such file", "permission denied", "a part of its path is a file", ..., else `e`'s message.
+ *
+ * @example
+ * ```ts
+ * import { fileErrorReason } from "./args.ts";
+ * console.assert(fileErrorReason(new Deno.errors.NotFound("x")) === "no such file");
+ * ```
+ */
+export function fileErrorReason(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "no such file";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (e instanceof Deno.errors.NotADirectory) return "a part of its path is a file";
+  if (e instanceof Deno.errors.IsADirectory) return "it is a directory";
+  return oneLine(e instanceof Error ? e.message : String(e));
+}
+
+/**
  * `message` on one line: its lines joined by "; " (a profile's list of issues, say), or by a
  * space after a line that ends with a colon or a full stop.
  *

@@ -7,7 +7,7 @@
  * @module
  */
 import { connectNatsBus, type NatsBus } from "../actors/bus/nats.ts";
-import { type FlagSpec, UsageError } from "./args.ts";
+import { fileErrorReason, type FlagSpec, UsageError } from "./args.ts";
 
 /** The parseArgs table of the NATS flags. */
 export const NATS_FLAGS = {
@@ -36,11 +36,7 @@ async function checkFiles(f: Partial<Record<keyof typeof NATS_FLAGS, string | un
       if (!st.isFile) why = "not a file";
       else (await Deno.open(path, { read: true })).close();
     } catch (e) {
-      why = e instanceof Deno.errors.NotFound
-        ? "no such file"
-        : e instanceof Deno.errors.PermissionDenied
-        ? "permission denied"
-        : (e as Error).message;
+      why = fileErrorReason(e);
     }
     if (why !== undefined) throw new UsageError(`cannot read --${flag} ${path}: ${why}`);
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { UsageError } from "./args.ts";
+import { fileErrorReason, UsageError } from "./args.ts";
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -27,12 +27,7 @@ export async function prepareOutDir(out: string, options: OutDirOptions): Promis
     return await prepare(out, options);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    const why = e instanceof Deno.errors.NotADirectory
-      ? "a part of its path is a file"
-      : e instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : (e as Error).message;
-    throw new UsageError(`cannot write --out ${out}: ${why}`, { cause: e });
+    throw new UsageError(`cannot write --out ${out}: ${fileErrorReason(e)}`, { cause: e });
   }
 }
 

@@ -6,13 +6,7 @@
  * @module
  */
 import { basename, dirname } from "node:path";
-import { oneLine, UsageError } from "./args.ts";
-
-function reasonOf(e: unknown): string {
-  if (e instanceof Deno.errors.NotADirectory) return "a part of its path is a file";
-  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
-  return oneLine(e instanceof Error ? e.message : String(e));
-}
+import { fileErrorReason, UsageError } from "./args.ts";
 
 /**
  * Checks that `path` can be written as the value of `--flag`: it is not a directory, and its
@@ -33,7 +27,7 @@ export async function checkOutFile(path: string, flag: string): Promise<void> {
     if ((await Deno.stat(path)).isDirectory) fail("it is a directory");
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    if (!(e instanceof Deno.errors.NotFound)) fail(reasonOf(e), e);
+    if (!(e instanceof Deno.errors.NotFound)) fail(fileErrorReason(e), e);
   }
   const dir = dirname(path);
   try {
@@ -41,7 +35,7 @@ export async function checkOutFile(path: string, flag: string): Promise<void> {
     const probe = await Deno.makeTempFile({ dir, prefix: `.tmp-${basename(path)}-` });
     await Deno.remove(probe);
   } catch (e) {
-    fail(reasonOf(e), e);
+    fail(fileErrorReason(e), e);
   }
 }
 
