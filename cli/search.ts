@@ -87,18 +87,22 @@ export async function ensureModel(
   dir: string,
   spec: SearchSpec,
   layers: Parameters<typeof runCandidateJob>[0]["layers"],
+  out = "OUT",
 ): Promise<boolean> {
   try {
     if ((await Deno.stat(`${dir}/tailor.json`)).isFile) return true;
   } catch { /* not there: export it below */ }
-  console.error("tailor: the chosen model was exported on another machine: exporting it here");
+  console.error(
+    "tailor: the chosen model is not in the output (a worker on another machine, or a job " +
+      "finished before a resume, exported it): exporting it here",
+  );
   try {
     await runCandidateJob({ search: spec, layers, exportDir: dir });
     return true;
   } catch (e) {
     console.error(
       `tailor: note: could not export the chosen model here (${(e as Error).message}); ` +
-        "deno task export --config OUT/result.json --out DIR makes it",
+        `deno task export --config ${out}/result.json --out DIR makes it`,
     );
     return false;
   }
@@ -288,7 +292,7 @@ export async function main(mode: { coordinator?: boolean } = {}): Promise<void> 
     const timings = { ...result.timings, total: (performance.now() - t0) / 1000 };
     const final = { ...result, timings };
     const wrote = ["result.json", "report.html"];
-    if (await ensureModel(`${tmp}/model`, spec, final.chosen.layers)) wrote.push("model/");
+    if (await ensureModel(`${tmp}/model`, spec, final.chosen.layers, out)) wrote.push("model/");
     await Deno.writeTextFile(`${tmp}/result.json`, JSON.stringify(final, null, 2) + "\n");
     await Deno.writeTextFile(`${tmp}/report.html`, renderReport(final));
     await commitDir(tmp, out);
