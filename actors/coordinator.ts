@@ -218,13 +218,17 @@ export async function coordinateSearch(o: CoordinatorOptions): Promise<SearchRes
     choiceOfConfiguration(o.static.space, { layers: defaultLayers }),
     [],
   );
+  // Each evaluation reports progress under its own label (eval-t0: the first point's choice,
+  // eval-u0: the first uniform, eval-default), so that progress lines and the monitor can
+  // tell them apart.
   const evalJob = (
+    label: string,
     layers: Candidate["configuration"]["layers"],
     opts: { exportDir?: string | undefined; finetuneSteps?: number } = {},
   ) =>
     submit<CandidateJobResult>(
       "candidate-eval",
-      "eval",
+      `eval-${label}`,
       {
         search: spec,
         layers,
@@ -239,10 +243,12 @@ export async function coordinateSearch(o: CoordinatorOptions): Promise<SearchRes
   const evals = await timed("evaluate", () =>
     Promise.all([
       ...feasible.map((f, i) =>
-        evalJob(f.chosen.configuration.layers, { exportDir: i === 0 ? o.exportDir : undefined })
+        evalJob(`t${i}`, f.chosen.configuration.layers, {
+          exportDir: i === 0 ? o.exportDir : undefined,
+        })
       ),
-      ...uniforms.map((u) => evalJob(u.configuration.layers)),
-      evalJob(defaultLayers, { finetuneSteps: REFERENCE_FINETUNE_STEPS }),
+      ...uniforms.map((u, k) => evalJob(`u${k}`, u.configuration.layers)),
+      evalJob("default", defaultLayers, { finetuneSteps: REFERENCE_FINETUNE_STEPS }),
     ]));
   evals.forEach((e, i) => {
     const c = i < feasible.length ? feasible[i]!.chosen : uniforms[i - feasible.length];
