@@ -154,14 +154,14 @@ export async function coordinateSearch(o: CoordinatorOptions): Promise<SearchRes
   if (reachable.length === 0) feasibleAnchor(costOnly, o.static.points[0]!);
 
   // 1. Sensitivities (the values the strategies minimize).
-  progress("setup", "sensitivity", 0, 1);
+  progress("setup", "sensitivity job", 0, 1);
   const sens = await timed(
     "sensitivity",
     () => submit<SensitivityJobResult>("sensitivity-scan", "setup", { search: spec }),
   );
   expectFields<SensitivityJobResult>(sens, "sensitivity result", ["values", "method"]);
   const problem = problemOf(o.static, sens.values);
-  progress("setup", "sensitivity", 1, 1);
+  progress("setup", "sensitivity job", 1, 1);
   log(`sensitivities (${sens.method}) in ${sens.seconds.toFixed(1)} s`);
 
   // 2. One trial per budget point.

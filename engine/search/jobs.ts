@@ -69,10 +69,10 @@ export async function runSensitivityJob(
   opts: JobRunOptions = {},
 ): Promise<SensitivityJobResult> {
   const t0 = performance.now();
+  opts.onProgress?.({ phase: "loading data", done: 0, total: 1 });
   const session = await sessionOf(specOf(body));
   const { graph, space } = session.static;
   const choices = choicesOfSpace(space);
-  opts.onProgress?.({ phase: "sensitivity", done: 0, total: 1 });
   const table = session.calibration && !session.spec.dataFree
     ? dataDrivenSensitivity(graph, session.weights, session.calibration, {
       choices,
