@@ -12,6 +12,29 @@ import { oneLine as joinLines, UsageError } from "./args.ts";
 
 const oneLine = (e: unknown) => joinLines((e as Error).message);
 
+/** The JSON of `--config FILE`, or a {@linkcode UsageError} naming the file. */
+async function readConfigJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new UsageError(`cannot read --config ${path}: ${oneLine(e)}`, { cause: e });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--config ${path} is not JSON: ${oneLine(e)}`, { cause: e });
+  }
+}
+
+function configOf(json: unknown, path: string): Configuration {
+  try {
+    return parseConfiguration(json);
+  } catch (e) {
+    throw new UsageError(`--config ${path}: ${oneLine(e)}`, { cause: e });
+  }
+}
+
 /**
  * Reads `--config FILE`: a configuration `{layers: {...}}` or a search's `result.json`.
  *
@@ -21,23 +44,7 @@ const oneLine = (e: unknown) => joinLines((e as Error).message);
  * ```
  */
 export async function readConfigFile(path: string): Promise<Configuration> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new UsageError(`cannot read --config ${path}: ${oneLine(e)}`, { cause: e });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--config ${path} is not JSON: ${oneLine(e)}`, { cause: e });
-  }
-  try {
-    return parseConfiguration(json);
-  } catch (e) {
-    throw new UsageError(`--config ${path}: ${oneLine(e)}`, { cause: e });
-  }
+  return configOf(await readConfigJson(path), path);
 }
 
 /** How a search made its answer: what `export` needs to make the same model. */
@@ -62,8 +69,9 @@ export interface SearchOrigin {
 export async function readConfigSource(
   path: string,
 ): Promise<{ config: Configuration; origin?: SearchOrigin }> {
-  const config = await readConfigFile(path);
-  const json = JSON.parse(await Deno.readTextFile(path)) as Record<string, unknown>;
+  const raw = await readConfigJson(path);
+  const config = configOf(raw, path); // an object from here on
+  const json = raw as Record<string, unknown>;
   if (json.format !== "tailor-result/v1") return { config };
   const chosen = (json.chosen ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
