@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import { allocatorSetting, TUNED_MALLOC_ENV } from "./allocator.ts";
 import type { BenchRecord } from "./record.ts";
-import { UsageError as CliUsageError } from "../cli/args.ts";
+import { UsageError } from "../cli/args.ts";
 import { checkOutFile, writeOutFile } from "../cli/out_file.ts";
 import type { Suite, SuiteOptions } from "./suite.ts";
 import { selectSuites, SUITES, UnknownSuiteError } from "./suites.ts";
@@ -29,11 +29,6 @@ import { formatTable } from "./table.ts";
 
 const USAGE = "usage: deno task bench (--suite NAME|all [--json FILE] [--models a,b] " +
   "[--reps N] [--warmup N] [--budget-ms MS] [--no-peer] | --list)";
-
-/** Bad command line; maps to exit code 2. */
-class UsageError extends Error {
-  override name = "UsageError";
-}
 
 function intOption(name: string, raw: string | undefined, min: number): number | undefined {
   if (raw === undefined) return undefined;
@@ -138,7 +133,7 @@ export async function runBenchCli(args: readonly string[]): Promise<number> {
     // Checked before the suites run, so that no measurement is lost to a bad path.
     if (jsonPath !== undefined) await checkOutFile(jsonPath, "json");
   } catch (e) {
-    if (e instanceof UnknownSuiteError || e instanceof RangeError || e instanceof CliUsageError) {
+    if (e instanceof UnknownSuiteError || e instanceof RangeError || e instanceof UsageError) {
       err(`bench: ${e.message}`);
       return 2;
     }
