@@ -69,7 +69,7 @@ export function renderMonitor(s: MonitorState): string {
   const live = [...s.workers.values()].filter((w) => w.state !== "lost").length;
   out.push(
     `tailor monitor  run ${s.run ?? (s.runs.join(",") || "(all)")}  events ${s.events}` +
-      `  rejected ${s.rejected}  ETA ${formatSeconds(overallEtaSeconds(s))}`,
+      `  rejected ${s.rejected}  running ETA ${formatSeconds(overallEtaSeconds(s))}`,
   );
   out.push(`workers: ${live} live, ${s.workers.size - live} lost`);
   for (const w of [...s.workers.values()].sort((a, b) => a.workerId.localeCompare(b.workerId))) {
@@ -79,7 +79,9 @@ export function renderMonitor(s: MonitorState): string {
         `  seen ${ago} ago`,
     );
   }
-  out.push("trials:");
+  // One row per progress stream: "setup" (sensitivities), a trial ("t0"), an evaluation
+  // ("eval-t0"); jobs not started yet have none, hence "running" in the ETAs.
+  out.push("tasks:");
   for (const [key, t] of [...s.trials].sort(([a], [b]) => a.localeCompare(b))) {
     out.push(
       `  ${pad(key, 16)} ${pad(t.phase, 12)} ${bar(t.done, t.total)} ${t.done}/${t.total}` +
@@ -99,12 +101,16 @@ export function renderMonitor(s: MonitorState): string {
   return out.join("\n") + "\n";
 }
 
-/** One line: workers, trials done, best count, errors, rejected, ETA. */
+/**
+ * One line: workers, tasks done (progress streams: the sensitivity job, each trial, each
+ * evaluation), best count, errors, rejected, and the ETA of the running tasks (tasks not
+ * started yet are unknown to it).
+ */
 export function renderSummary(s: MonitorState): string {
   const live = [...s.workers.values()].filter((w) => w.state !== "lost").length;
-  const trials = [...s.trials.values()];
-  const done = trials.filter((t) => t.done >= t.total).length;
-  return `${clock(s.now)} workers ${live}/${s.workers.size}  trials ${done}/${trials.length} done` +
+  const tasks = [...s.trials.values()];
+  const done = tasks.filter((t) => t.done >= t.total).length;
+  return `${clock(s.now)} workers ${live}/${s.workers.size}  tasks ${done}/${tasks.length} done` +
     `  best ${s.best.size}  errors ${s.errorCount}  rejected ${s.rejected}` +
-    `  ETA ${formatSeconds(overallEtaSeconds(s))}`;
+    `  running ETA ${formatSeconds(overallEtaSeconds(s))}`;
 }

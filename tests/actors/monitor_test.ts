@@ -196,8 +196,9 @@ Deno.test("renderMonitor() shows workers, progress bars, best so far, front, log
   const text = renderMonitor(play(script()));
   for (
     const expected of [
-      "tailor monitor  run run1  events 10  rejected 1  ETA 40s",
+      "tailor monitor  run run1  events 10  rejected 1  running ETA 40s",
       "workers: 1 live, 1 lost",
+      "tasks:",
       "w1               busy     1/2 jobs  seen 4s ago",
       "run1/t0          supernet     [####                ]  20% 20/100  ETA 40s",
       "run1/t1          finetune     [####################] 100% 10/10  ETA 0s",
@@ -214,7 +215,7 @@ Deno.test("renderSummary() is one line", () => {
   const line = renderSummary(play(script()));
   assert.equal(
     line,
-    "12:00:24 workers 1/2  trials 1/2 done  best 1  errors 1  rejected 1  ETA 40s",
+    "12:00:24 workers 1/2  tasks 1/2 done  best 1  errors 1  rejected 1  running ETA 40s",
   );
   assert.equal(formatSeconds(3723), "1h02m03s");
   assert.equal(formatSeconds(NaN), "?");
@@ -279,7 +280,7 @@ Deno.test("startMonitor() over NATS counts garbage as rejected and keeps followi
     assert.equal(s.events, 1);
     assert.equal(s.workers.get("w1")?.state, "busy");
     monitor.draw();
-    assert.match(written.at(-1)!, /workers 1\/1 {2}trials 0\/1 done .* rejected 3/);
+    assert.match(written.at(-1)!, /workers 1\/1 {2}tasks 0\/1 done .* rejected 3/);
     monitor.stop();
   } finally {
     await bus.close();
