@@ -24,7 +24,7 @@ import { cloneWeights, disposeWeights, type Weights } from "../engine/exec/weigh
 import type { Graph } from "../engine/models/ir.ts";
 import type { Allocation } from "../engine/prune/allocate.ts";
 import { recalibrateBatchNorm } from "../engine/prune/bn_recalibrate.ts";
-import { fineTune, type Teacher } from "../engine/prune/finetune.ts";
+import { fineTune, type FineTuneOptimizer, type Teacher } from "../engine/prune/finetune.ts";
 import { compensatePruned } from "../engine/prune/compensate.ts";
 import { pruneToRatio } from "../engine/prune/prune_to_ratio.ts";
 import { redCompress } from "../engine/prune/red.ts";
@@ -209,6 +209,8 @@ export interface PruneBenchOptions {
    * default.
    */
   readonly finalRecalibration?: number;
+  /** Optimizer of the fine-tune. @default finetune.ts default (Adam) */
+  readonly optimizer?: FineTuneOptimizer;
   /** Shuffle, flip and dropout seed of the fine-tune. @default 0 (finetune.ts default) */
   readonly finetuneSeed?: number;
   /**
@@ -285,6 +287,7 @@ async function recover(
     ...(opts.finetuneSeed === undefined ? {} : { seed: opts.finetuneSeed }),
     ...(opts.labelSmoothing === undefined ? {} : { labelSmoothing: opts.labelSmoothing }),
     ...(opts.ema === undefined ? {} : { ema: opts.ema }),
+    ...(opts.optimizer === undefined ? {} : { optimizer: opts.optimizer }),
     settings: opts.dropout === false
       ? { ...ctx.settings, dropout: noDropoutSettings(small.graph).dropout }
       : ctx.settings,
@@ -305,6 +308,7 @@ async function recover(
     dropout: opts.dropout ?? true,
     ...(opts.ema === undefined ? {} : { ema: opts.ema }),
     finetuneSeed: opts.finetuneSeed ?? 0,
+    optimizer: opts.optimizer ?? "adam",
     accuracyAfterRecalibration: 100 * recalibrated,
     recalibrationImages: RECALIBRATION_IMAGES,
     finetuneEpochs: epochs,

@@ -4,7 +4,7 @@
  *
  * ```sh
  * deno run -A bench/quant_run.ts --models resnet8 --modes prune-l1-half [--criterion l1]
- *   [--allocation uniform|global|global-macs|sensitivity] [--no-distill] [--dropout | --no-dropout] [--ema 0.998] [--bandwidth 0.1] [--lr 0.003] [--batch 64]
+ *   [--allocation uniform|global|global-macs|sensitivity] [--no-distill] [--dropout | --no-dropout] [--ema 0.998] [--bandwidth 0.1] [--lr 0.003] [--optimizer adam|sgd-nesterov] [--batch 64]
  *   [--alpha 0.9] [--temperature 4] [--label-smoothing 0.1] [--stages 2] [--soft 0.5]
  *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512] [--compensate] [--final-recalibration 4096] [--finetune-seed 1] [--criterion-batches 16]
  *   [--keep-whole conv1,block1_pw] [--feature-distill 1] [--feature-layers relu1,block1_pw_relu]
@@ -18,6 +18,7 @@
 import { parseArgs } from "node:util";
 import { benchQuant, QUANT_MODES, type QuantBenchOptions, type QuantMode } from "./quant.ts";
 import type { PruneBenchOptions } from "./quant_prune.ts";
+import { FINETUNE_OPTIMIZERS, type FineTuneOptimizer } from "../engine/prune/finetune.ts";
 import { QAT_FLAGS, qatRecipeFromFlags, toggle } from "./quant_run_qat.ts";
 
 function num(name: string, v: string | undefined): number | undefined {
@@ -59,6 +60,7 @@ export function quantCliOptions(
       ema: { type: "string" },
       bandwidth: { type: "string" },
       lr: { type: "string" },
+      optimizer: { type: "string" },
       batch: { type: "string" },
       alpha: { type: "string" },
       temperature: { type: "string" },
@@ -114,6 +116,14 @@ export function quantCliOptions(
   if (ema !== undefined && ema >= 1) {
     throw new RangeError(`--ema must be a decay in (0, 1), got "${values.ema}"`);
   }
+  const optimizer = values.optimizer;
+  if (
+    optimizer !== undefined && !(FINETUNE_OPTIMIZERS as readonly string[]).includes(optimizer)
+  ) {
+    throw new RangeError(
+      `--optimizer must be ${FINETUNE_OPTIMIZERS.join(" or ")}, got "${optimizer}"`,
+    );
+  }
   const criterionBatches = num("criterion-batches", values["criterion-batches"]);
   // 0 turns off the feature term of prune-l1-half.
   const featureDistill = values["feature-distill"] === "0"
@@ -125,6 +135,7 @@ export function quantCliOptions(
     ...(values["no-distill"] ? { distill: false } : {}),
     ...("on" in dropout ? { dropout: dropout.on } : {}),
     ...(ema === undefined ? {} : { ema }),
+    ...(optimizer === undefined ? {} : { optimizer: optimizer as FineTuneOptimizer }),
     ...(bandwidth ? { bandwidth } : {}),
     ...(batchSize ? { batchSize } : {}),
     ...(distillAlpha ? { distillAlpha } : {}),

@@ -137,7 +137,42 @@ Deno.test("fineTune() with ema ends at the moving average of the weights, no lea
   disposeWeights(averaged);
 });
 
+Deno.test("fineTune() with sgd-nesterov follows the schedule at every step and lowers the loss", async () => {
+  const weights = cloneWeights(base);
+  const set: number[] = [], scheduled: number[] = [];
+  const original = tf.SGDOptimizer.prototype.setLearningRate;
+  tf.SGDOptimizer.prototype.setLearningRate = function (lr: number) {
+    set.push(lr);
+    original.call(this, lr);
+  };
+  try {
+    const r = await fineTune(graph, weights, {
+      train,
+      epochs: 3,
+      batchSize: 32,
+      lr: 5e-2,
+      optimizer: "sgd-nesterov",
+      settings,
+      onProgress: (p) => scheduled.push(p.lr),
+    });
+    const [first, , last] = r.history.map((h) => h.loss);
+    assert.ok(last! < first!, `training loss ${first} -> ${last}`);
+  } finally {
+    tf.SGDOptimizer.prototype.setLearningRate = original;
+  }
+  // Once at construction, then once per step with the step's scheduled rate.
+  assert.equal(scheduled.length, 9);
+  assert.deepEqual(set.slice(1), scheduled);
+  assert.ok(new Set(scheduled).size > 3, "the rate changes along the cosine");
+  disposeWeights(weights);
+});
+
 Deno.test("fineTune() rejects bad options", async () => {
+  await assert.rejects(
+    // @ts-expect-error: not an optimizer
+    () => fineTune(graph, base, { train, optimizer: "rmsprop" }),
+    /optimizer "rmsprop": expected adam or sgd-nesterov/,
+  );
   await assert.rejects(() => fineTune(graph, base, { train, ema: 1 }), /ema 1: expected a decay/);
   await assert.rejects(() => fineTune(graph, base, { train, epochs: 0 }), /epochs 0/);
   await assert.rejects(() => fineTune(graph, base, { train, labelSmoothing: 1 }), /smoothing 1/);
