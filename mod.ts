@@ -67,6 +67,7 @@ export {
 export { fakeQuant } from "./engine/quant/fake_quant.ts";
 export { computeQParams, type QParams } from "./engine/quant/qparams.ts";
 export { quantize } from "./engine/quant/ptq.ts";
+export { dataImpressions, needsImpressions } from "./engine/quant/impressions.ts";
 export { qatFineTune } from "./engine/quant/qat.ts";
 export { planBatchNormFolding } from "./engine/quant/fold_plan.ts";
 export { pruneToRatio } from "./engine/prune/prune_to_ratio.ts";

@@ -22,8 +22,9 @@
  * export is then the model the search measured, as in its `model/` directory.
  *
  * With --data-free no training image is read: activation ranges come from the batch norms'
- * statistics, a pruned network is compensated only (no re-estimation) and the reload check
- * runs on seeded random images.
+ * statistics (and, for tensors no batch norm describes, from inputs synthesized from the
+ * network: `engine/quant/impressions.ts`), a pruned network is compensated only (no
+ * re-estimation) and the reload check runs on seeded random images.
  *
  * With --test N it reports the exported network's accuracy on the first N test images. Then
  * it reloads the export and checks that its predictions equal the fake-quant

@@ -60,7 +60,23 @@ export {
 export { type FoldBlocker, type FoldDecision, planBatchNormFolding } from "./fold_plan.ts";
 export { foldBatchNorms, foldMasks, type FoldResult } from "./fold_model.ts";
 export { activationTargets, choiceOf, uniformConfig, weightTargets } from "./act_targets.ts";
-export { type DataFreeOptions, dataFreeRanges, DEFAULT_INPUT_RANGE } from "./data_free.ts";
+export {
+  type DataFreeOptions,
+  dataFreeRanges,
+  DEFAULT_INPUT_RANGE,
+  intervalRangeNodes,
+} from "./data_free.ts";
+export {
+  dataImpressions,
+  DEFAULT_IMPRESSION_LR,
+  DEFAULT_IMPRESSION_STEPS,
+  DEFAULT_IMPRESSIONS,
+  IMPRESSION_BATCH,
+  IMPRESSION_CONCENTRATION,
+  type ImpressionOptions,
+  impressionTargets,
+  needsImpressions,
+} from "./impressions.ts";
 export {
   type ActivationObserverKind,
   activationQParamsFromRange,

@@ -4,13 +4,15 @@
  * output channel; each channel's clipping range searched for the least squared error by
  * default, `weight_clip.ts`) and every tensor a compute layer reads at its `abits` (per
  * tensor, affine, unsigned range), with activation ranges calibrated on data batches or,
- * without data, from batch-norm statistics (see `data_free.ts`); then it corrects the
+ * without data, from batch-norm statistics (see `data_free.ts`) — and, for the tensors no
+ * batch norm describes, on inputs synthesized from the network (`impressions.ts`); then it
+ * corrects the
  * biases for the mean shift quantization causes (`bias_correction.ts`: empirically with
  * data, from batch-norm statistics without). 32 bits means float.
  *
  * @module
  */
-import type { tf } from "../backend.ts";
+import { tf } from "../backend.ts";
 import type { Configuration } from "../cost/config.ts";
 import type { ChannelMask } from "../exec/hooks.ts";
 import { disposeWeights, type Weights } from "../exec/weights.ts";
@@ -23,7 +25,8 @@ import {
   type WeightObserverKind,
   weightQParams,
 } from "./calibrate.ts";
-import { dataFreeRanges } from "./data_free.ts";
+import { dataFreeRanges, intervalRangeNodes } from "./data_free.ts";
+import { dataImpressions, type ImpressionOptions } from "./impressions.ts";
 import { foldBatchNorms, foldMasks } from "./fold_model.ts";
 import {
   applyBiasCorrection,
@@ -66,6 +69,15 @@ export interface CalibrationOptions {
   readonly bnRangeK?: number;
   /** Data-free: range of the input values. @default [0, 1] */
   readonly inputRange?: readonly [number, number];
+  /**
+   * Data-free: the inputs on which the tensors whose data-free range would come from
+   * interval arithmetic (no batch norm to read it from; `intervalRangeNodes`) are
+   * calibrated, with `observer`; or the settings to synthesize them with. Absent or
+   * settings: synthesized here from the float network when such a tensor is quantized
+   * (`dataImpressions`; about 10 s for cnn-s at the defaults), and disposed; `false`:
+   * interval ranges.
+   */
+  readonly impressions?: readonly tf.Tensor4D[] | ImpressionOptions | false;
 }
 
 /** Options of {@linkcode quantize}. */
@@ -158,10 +170,34 @@ export function quantize(
         ...(cal.inputRange === undefined ? {} : { inputRange: cal.inputRange }),
       });
       const original = new Map([...fold.folded].map(([bn, producer]) => [producer, bn]));
+      const interval = intervalRangeNodes(graph);
+      const loose = cal.impressions === false
+        ? new Map<string, number>()
+        : new Map([...todo].filter(([name]) => interval.has(original.get(name) ?? name)));
       activationParams = {};
       for (const [name, bits] of todo) {
+        if (loose.has(name)) continue;
         const range = ranges.get(original.get(name) ?? name)!;
         activationParams[name] = activationQParamsFromRange(range, bits);
+      }
+      if (loose.size > 0) {
+        const given = Array.isArray(cal.impressions) ? cal.impressions : undefined;
+        const images = given ?? dataImpressions(graph, weights, {
+          ...(cal.inputRange === undefined ? {} : { inputRange: cal.inputRange }),
+          ...(cal.impressions as ImpressionOptions | undefined),
+        });
+        try {
+          Object.assign(
+            activationParams,
+            calibrateActivations(fold.graph, fold.weights, loose, {
+              batches: images,
+              observer: cal.observer ?? "minmax",
+              masks,
+            }),
+          );
+        } finally {
+          if (!given) tf.dispose([...images]);
+        }
       }
     }
     for (const [name, bits] of targets) {

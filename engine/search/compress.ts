@@ -42,6 +42,11 @@ export interface RealizeSource {
   /** Calibration images (absent or empty when data-free: ranges from batch norms). */
   readonly calibration?: readonly tf.Tensor4D[];
   /**
+   * Data-free: synthesized inputs for the tensors no batch norm describes (see
+   * `CalibrationOptions.impressions` of `quantize`). Absent: made by `quantize` if needed.
+   */
+  readonly impressions?: readonly tf.Tensor4D[];
+  /**
    * Images to re-estimate the batch norms on (forward passes, up to 2048) when the network
    * is pruned and not fine-tuned: the pruned channels' absence shifts every later batch
    * norm's input statistics. Absent: the data-free compensation alone.
@@ -233,7 +238,11 @@ export async function realizeConfiguration(
       if (c) flat[n.name] = { ...c, width: 1 };
     }
     const calibration = source.calibration;
-    const data = calibration && calibration.length > 0 ? { data: calibration } : {};
+    const data = calibration && calibration.length > 0
+      ? { data: calibration }
+      : source.impressions
+      ? { impressions: source.impressions }
+      : {};
     // After fine-tuning, quantize as the network was trained: min-max kernel ranges and the
     // activation ranges tracked during fine-tuning (so no bias correction either: the batch
     // norms already track the quantized kernels). Clipping or correcting a fine-tuned
@@ -265,6 +274,7 @@ export async function compressCandidate(
       settings: session.settings,
       ...(session.train ? { train: session.train } : {}),
       ...(session.calibration ? { calibration: session.calibration.map((b) => b.x) } : {}),
+      ...(session.impressions() ? { impressions: session.impressions()! } : {}),
     },
     layers,
     options,

@@ -15,6 +15,7 @@ import { disposeWeights, type Weights, weightsFromLayersModel } from "../exec/we
 import { graphFromLayersModel } from "../models/from_layers.ts";
 import { resolveModel } from "../models/load.ts";
 import type { LabeledBatch } from "../prune/criteria/types.ts";
+import { dataImpressions, needsImpressions } from "../quant/impressions.ts";
 import type { SearchSpec } from "./spec.ts";
 import { loadSearchStatic, type SearchStatic } from "./static.ts";
 
@@ -34,6 +35,13 @@ export interface SearchSession {
   readonly calibration?: readonly LabeledBatch[];
   /** Test set for reporting accuracies. */
   readonly test?: Dataset;
+  /**
+   * Data-free only: inputs synthesized from the float network on which the tensors no batch
+   * norm describes are calibrated (`engine/quant/impressions.ts`), made on first call and
+   * shared by every candidate; `undefined` with data, or when every range comes from batch
+   * norms.
+   */
+  impressions(): readonly tf.Tensor4D[] | undefined;
   /** Releases tensors. */
   dispose(): void;
 }
@@ -68,6 +76,7 @@ async function open(spec: SearchSpec): Promise<SearchSession> {
       batchToTensors(b, calib)
     );
   }
+  let impressions: tf.Tensor4D[] | undefined;
   return {
     spec,
     static: st,
@@ -76,9 +85,15 @@ async function open(spec: SearchSpec): Promise<SearchSession> {
     ...(train ? { train } : {}),
     ...(calibration ? { calibration } : {}),
     test,
+    impressions() {
+      if (!spec.dataFree || !needsImpressions(graph)) return undefined;
+      impressions ??= dataImpressions(graph, weights);
+      return impressions;
+    },
     dispose() {
       disposeWeights(weights);
       for (const b of calibration ?? []) tf.dispose([b.x, b.y]);
+      if (impressions) tf.dispose(impressions);
     },
   };
 }
