@@ -209,7 +209,12 @@ export interface PruneBenchOptions {
    * default.
    */
   readonly finalRecalibration?: number;
-  /** Optimizer of the fine-tune. @default finetune.ts default (Adam) */
+  /**
+   * Optimizer of the fine-tune. Measured on mobilenet-tiny prune-l1-half with `--validation
+   * 5000`, seed 0 (2026-11-29): SGD-Nesterov validation drop 2.60 at lr 0.05, 2.80 at 0.1,
+   * against Adam's 2.48 at 1e-2 (test 1.75 / 1.42 against 0.94).
+   * @default finetune.ts default (Adam)
+   */
   readonly optimizer?: FineTuneOptimizer;
   /** Shuffle, flip and dropout seed of the fine-tune. @default 0 (finetune.ts default) */
   readonly finetuneSeed?: number;
