@@ -1,8 +1,8 @@
 /**
  * `quant`: Fashion-MNIST test accuracy of the compressed zoo models against float, per
- * model and mode: uniform W8A8 PTQ (target drop <= 0.3 points), data-free W8A8 (<= 0.5),
- * W4A8 PTQ with per-channel MSE calibration (<= 1.5), W4A8 after one epoch of QAT distilled
- * from the float network ({@linkcode DEFAULT_QAT_RECIPE}, <= 0.5), pruned to
+ * model and mode: uniform W8A8 PTQ (target drop <= 0.3 points), data-free W8A8 (<= 0.5)
+ * and W8A4 (reported), W4A8 PTQ with per-channel MSE calibration (<= 1.5), W4A8 after one
+ * epoch of QAT distilled from the float network ({@linkcode DEFAULT_QAT_RECIPE}, <= 0.5), pruned to
  * half the MACs (dependency-aware) by L1 or by the first-order Taylor criterion with a
  * global allocation, then fine-tuned one epoch (<= 1.0), and the
  * data-free RED merge (KDE hashing, then exact merge) at its natural ratio, without and
@@ -24,6 +24,7 @@ export const QUANT_MODELS = ["resnet8", "mobilenet-tiny"] as const;
 export const QUANT_MODES = {
   "ptq-w8a8": 0.3,
   "datafree-w8a8": 0.5,
+  "datafree-w8a4": null,
   "ptq-w4a8-mse": 1.5,
   "qat-w4a8": 0.5,
   "prune-l1-half": 1.0,
@@ -231,6 +232,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
     const run: Record<QuantMode, () => Promise<Result>> = {
       "ptq-w8a8": () => Promise.resolve(ptq({ wbits: 8, abits: 8 }, true, "minmax")),
       "datafree-w8a8": () => Promise.resolve(ptq({ wbits: 8, abits: 8 }, false, "minmax")),
+      "datafree-w8a4": () => Promise.resolve(ptq({ wbits: 8, abits: 4 }, false, "minmax")),
       "ptq-w4a8-mse": () => Promise.resolve(ptq({ wbits: 4, abits: 8 }, true, "mse")),
       "qat-w4a8": async () => {
         const w = ex.cloneWeights(weights);

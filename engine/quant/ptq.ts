@@ -27,6 +27,14 @@ import {
 } from "./calibrate.ts";
 import { dataFreeRanges, intervalRangeNodes } from "./data_free.ts";
 import { dataImpressions, type ImpressionOptions } from "./impressions.ts";
+import { expectedActivations } from "./expected_activations.ts";
+import { gaussianModelOf, mseClipRange } from "./gauss_clip.ts";
+
+/** A per-tensor range as a one-channel range. */
+const channelRangeOf = (r: { min: number; max: number }) => ({
+  min: Float32Array.of(r.min),
+  max: Float32Array.of(r.max),
+});
 import { foldBatchNorms, foldMasks } from "./fold_model.ts";
 import {
   applyBiasCorrection,
@@ -69,6 +77,13 @@ export interface CalibrationOptions {
   readonly bnRangeK?: number;
   /** Data-free: range of the input values. @default [0, 1] */
   readonly inputRange?: readonly [number, number];
+  /**
+   * Data-free: each tensor a batch norm describes gets the range of least expected error at
+   * its bits under the Gaussian model of its channels (`gauss_clip.ts`); `false`: the
+   * `mean ± bnRangeK·std` envelope at every bit width. @default true, false when
+   * `bnRangeK` is given
+   */
+  readonly gaussianClip?: boolean;
   /**
    * Data-free: the inputs on which the tensors whose data-free range would come from
    * interval arithmetic (no batch norm to read it from; `intervalRangeNodes`) are
@@ -174,11 +189,17 @@ export function quantize(
       const loose = cal.impressions === false
         ? new Map<string, number>()
         : new Map([...todo].filter(([name]) => interval.has(original.get(name) ?? name)));
+      const moments = expectedActivations(graph, weights);
       activationParams = {};
       for (const [name, bits] of todo) {
         if (loose.has(name)) continue;
-        const range = ranges.get(original.get(name) ?? name)!;
-        activationParams[name] = activationQParamsFromRange(range, bits);
+        const at = original.get(name) ?? name;
+        const model = !(cal.gaussianClip ?? cal.bnRangeK === undefined)
+          ? undefined
+          : gaussianModelOf(graph, at, moments, ranges);
+        activationParams[name] = model
+          ? activationQParamsFromRange(channelRangeOf(mseClipRange(model, bits)), bits)
+          : activationQParamsFromRange(ranges.get(at)!, bits);
       }
       if (loose.size > 0) {
         const given = Array.isArray(cal.impressions) ? cal.impressions : undefined;
