@@ -67,6 +67,14 @@ export {
   intervalRangeNodes,
 } from "./data_free.ts";
 export {
+  type ChannelGaussians,
+  CLIP_KS,
+  envelope,
+  expectedClipError,
+  gaussianModelOf,
+  mseClipRange,
+} from "./gauss_clip.ts";
+export {
   dataImpressions,
   DEFAULT_IMPRESSION_LR,
   DEFAULT_IMPRESSION_STEPS,
