@@ -4,11 +4,11 @@
  * output channel; each channel's clipping range searched for the least squared error by
  * default, `weight_clip.ts`) and every tensor a compute layer reads at its `abits` (per
  * tensor, affine, unsigned range), with activation ranges calibrated on data batches or,
- * without data, from batch-norm statistics (see `data_free.ts`) — and, for the tensors no
- * batch norm describes, on inputs synthesized from the network (`impressions.ts`); then it
- * corrects the
- * biases for the mean shift quantization causes (`bias_correction.ts`: empirically with
- * data, from batch-norm statistics without). 32 bits means float.
+ * without data, from batch-norm statistics (the range of least expected error at the
+ * tensor's bits, `gauss_clip.ts`) and, for the tensors no batch norm describes, on inputs
+ * synthesized from the network (`impressions.ts`); then it corrects the biases for the mean
+ * shift quantization causes (`bias_correction.ts`: empirically with data, from batch-norm
+ * statistics without). 32 bits means float.
  *
  * @module
  */
@@ -29,12 +29,6 @@ import { dataFreeRanges, intervalRangeNodes } from "./data_free.ts";
 import { dataImpressions, type ImpressionOptions } from "./impressions.ts";
 import { expectedActivations } from "./expected_activations.ts";
 import { gaussianModelOf, mseClipRange } from "./gauss_clip.ts";
-
-/** A per-tensor range as a one-channel range. */
-const channelRangeOf = (r: { min: number; max: number }) => ({
-  min: Float32Array.of(r.min),
-  max: Float32Array.of(r.max),
-});
 import { foldBatchNorms, foldMasks } from "./fold_model.ts";
 import {
   applyBiasCorrection,
@@ -47,6 +41,12 @@ import type { QParams } from "./qparams.ts";
 import { type CalibrationMode, type QuantizedModel, quantizedModel } from "./quantized_model.ts";
 
 export type { BiasCorrectionMode, CalibrationMode, QuantizedModel };
+
+/** A per-tensor range as a one-channel range. */
+const channelRangeOf = (r: { min: number; max: number }) => ({
+  min: Float32Array.of(r.min),
+  max: Float32Array.of(r.max),
+});
 
 /** Calibration settings of {@linkcode quantize}. */
 export interface CalibrationOptions {

@@ -267,6 +267,7 @@ export async function compressCandidate(
   layers: Readonly<Record<string, LayerChoice>>,
   options: CompressOptions,
 ): Promise<CompressedCandidate> {
+  const impressions = session.impressions();
   const { model: q, channels } = await realizeConfiguration(
     {
       graph: session.static.graph,
@@ -274,7 +275,7 @@ export async function compressCandidate(
       settings: session.settings,
       ...(session.train ? { train: session.train } : {}),
       ...(session.calibration ? { calibration: session.calibration.map((b) => b.x) } : {}),
-      ...(session.impressions() ? { impressions: session.impressions()! } : {}),
+      ...(impressions ? { impressions } : {}),
     },
     layers,
     options,
