@@ -26,6 +26,7 @@ import { checkOutFile, writeOutFile } from "../cli/out_file.ts";
 import type { Suite, SuiteOptions } from "./suite.ts";
 import { selectSuites, SUITES, UnknownSuiteError } from "./suites.ts";
 import { formatTable } from "./table.ts";
+import { enterCallerDir } from "../cli/caller_dir.ts";
 
 const USAGE = "usage: deno task bench (--suite NAME|all [--json FILE] [--models a,b] " +
   "[--reps N] [--warmup N] [--budget-ms MS] [--no-peer] | --list)";
@@ -167,5 +168,6 @@ export async function runBenchCli(args: readonly string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  enterCallerDir();
   Deno.exit(await runBenchCli(Deno.args));
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { enterCallerDir } from "./caller_dir.ts";
 
 /** Exit code for bad input (flags, missing files, unknown model). */
 export const EXIT_USAGE = 2;
@@ -122,12 +123,14 @@ export function oneLine(message: string): string {
 }
 
 /**
- * Runs a CLI entry point: input errors ({@linkcode INPUT_ERROR_NAMES}) print
+ * Runs a CLI entry point, in the directory its task was started from
+ * ({@linkcode enterCallerDir}): input errors ({@linkcode INPUT_ERROR_NAMES}) print
  * `error: <message>` (every line of it, joined into one) and exit 2; other errors print
  * their first line (the stack too when `TAILOR_DEBUG` is set) and exit 1.
  */
 export async function runCli(main: () => Promise<void>): Promise<never> {
   try {
+    enterCallerDir();
     await main();
     Deno.exit(0);
   } catch (e) {

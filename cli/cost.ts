@@ -23,6 +23,7 @@ import { loadProfile } from "../engine/profile/load.ts";
 import type { HardwareProfile } from "../engine/profile/types.ts";
 import { oneLine, UsageError } from "./args.ts";
 import { readConfigFile } from "./inputs.ts";
+import { enterCallerDir } from "./caller_dir.ts";
 
 const USAGE =
   "usage: deno task cost --model NAME|DIR --profile NAME|FILE [--config C.json] [--json]";
@@ -161,4 +162,7 @@ export async function main(args: readonly string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  enterCallerDir();
+  Deno.exit(await main(Deno.args));
+}

@@ -38,6 +38,7 @@ import { oneLine, UsageError } from "./args.ts";
 import { localRunFacts } from "./machine_facts.ts";
 import { checkOutFile, writeOutFile } from "./out_file.ts";
 import { IMPORT_USAGE, ProfileUsageError, runImport } from "./profile_import.ts";
+import { enterCallerDir } from "./caller_dir.ts";
 
 const USAGE = "usage: deno task profile --model M [--model M2 ...] --out FILE [--reps N] " +
   "[--warmup N] [--widths 0.5,0.75,1] [--seed N] [--calibration stamped|plain] " +
@@ -153,4 +154,7 @@ export async function main(args: readonly string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  enterCallerDir();
+  Deno.exit(await main(Deno.args));
+}
