@@ -19,14 +19,42 @@ import { computeQParams, type QParams } from "./qparams.ts";
 import { channelView } from "./weight_channels.ts";
 import { mseClipRanges, mseWeightQParams } from "./weight_clip.ts";
 
-/** Observer families for activations. */
-export type ActivationObserverKind = "minmax" | "percentile" | "mse";
+/**
+ * Observer families for activations; `"auto"` is {@linkcode observerAt}'s choice per
+ * tensor: MSE below 8 bits, min-max at 8 bits and above.
+ */
+export type ActivationObserverKind = "minmax" | "percentile" | "mse" | "auto";
+
+/**
+ * The observer of `kind` for a tensor quantized to `bits`: `"auto"` resolves to `"mse"`
+ * below 8 bits and to `"minmax"` at 8 and above; the others are themselves. Measured on the
+ * Fashion-MNIST zoo with 1,024 calibration images and bias correction (README, Quant):
+ * at A4 min-max leaves a few wide outliers most of the grid (mobilenet-tiny W8A4 83.50%,
+ * MSE 89.34%; resnet8 W4A4 89.84%, MSE 91.59%), while at 8 bits min-max meets every target.
+ *
+ * @example
+ * ```ts
+ * import { observerAt } from "./calibrate.ts";
+ * console.assert(observerAt("auto", 4) === "mse" && observerAt("auto", 8) === "minmax");
+ * console.assert(observerAt("percentile", 4) === "percentile");
+ * ```
+ */
+export function observerAt(
+  kind: ActivationObserverKind,
+  bits: number,
+): Exclude<ActivationObserverKind, "auto"> {
+  if (kind !== "auto") return kind;
+  return bits < 8 ? "mse" : "minmax";
+}
 
 /** Observer families for weights (percentile clipping does not suit kernels). */
 export type WeightObserverKind = "minmax" | "mse";
 
 /** A fresh observer of `kind` (per tensor, or per channel along `axis`). */
-export function createObserver(kind: ActivationObserverKind, axis?: number): Observer {
+export function createObserver(
+  kind: Exclude<ActivationObserverKind, "auto">,
+  axis?: number,
+): Observer {
   const opts = axis === undefined ? {} : { axis };
   switch (kind) {
     case "minmax":
@@ -83,8 +111,9 @@ export function activationQParamsFromRange(range: ChannelRange, bits: number): Q
 
 /**
  * Observes the outputs of the `targets` nodes over `batches` (float forward passes with
- * `masks`) and returns affine unsigned per-tensor parameters at each target's bits.
- * Throws a RangeError when `batches` is empty.
+ * `masks`) and returns affine unsigned per-tensor parameters at each target's bits, each
+ * target with the observer {@linkcode observerAt} gives `observer` (default `"auto"`) at its
+ * bits. Throws a RangeError when `batches` is empty.
  */
 export function calibrateActivations(
   graph: Graph,
@@ -97,8 +126,8 @@ export function calibrateActivations(
   },
 ): Record<string, QParams> {
   const observers = new Map<string, Observer>();
-  for (const name of targets.keys()) {
-    observers.set(name, createObserver(opts.observer ?? "minmax"));
+  for (const [name, bits] of targets) {
+    observers.set(name, createObserver(observerAt(opts.observer ?? "auto", bits)));
   }
   let seen = 0;
   for (const x of opts.batches) {

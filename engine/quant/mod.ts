@@ -90,6 +90,7 @@ export {
   activationQParamsFromRange,
   calibrateActivations,
   createObserver,
+  observerAt,
   type WeightObserverKind,
   weightQParams,
 } from "./calibrate.ts";

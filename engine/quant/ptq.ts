@@ -52,7 +52,10 @@ const channelRangeOf = (r: { min: number; max: number }) => ({
 export interface CalibrationOptions {
   /** Calibration batches (inputs only); absent or empty-free: data-free ranges. */
   readonly data?: Iterable<tf.Tensor4D>;
-  /** Activation observer. @default "minmax" */
+  /**
+   * Activation observer, over `data` (or, data-free, over the impressions). `"auto"`: MSE
+   * for the tensors below 8 bits, min-max for the others (`observerAt`). @default "auto"
+   */
   readonly observer?: ActivationObserverKind;
   /**
    * Weight clipping: `"mse"` searches each channel's (or the tensor's) clipping ratio for
@@ -175,7 +178,7 @@ export function quantize(
       calibration = "data";
       activationParams = calibrateActivations(fold.graph, fold.weights, todo, {
         batches: data,
-        observer: cal.observer ?? "minmax",
+        observer: cal.observer ?? "auto",
         masks,
       });
     } else {
@@ -212,7 +215,7 @@ export function quantize(
             activationParams,
             calibrateActivations(fold.graph, fold.weights, loose, {
               batches: images,
-              observer: cal.observer ?? "minmax",
+              observer: cal.observer ?? "auto",
               masks,
             }),
           );

@@ -268,3 +268,33 @@ Deno.test("quantize() leaves the float weights untouched and leaks no tensors", 
   disposeWeights(weights);
   disposeWeights(before);
 });
+
+Deno.test("quantize() calibrates with MSE below 8 bits and min-max at 8 by default", async () => {
+  const { weights, train } = await trainedTiny();
+  const data = calibrationBatches(train, 128);
+  const params = (abits: number, observer?: "minmax" | "mse") =>
+    quantize(TINY_GRAPH, weights, uniformConfig(TINY_GRAPH, { wbits: 8, abits }), {
+      calibration: { data, ...(observer ? { observer } : {}) },
+    });
+  const scale = (q: ReturnType<typeof params>) => {
+    const s = q.activationParams.relu1!.scale[0]!;
+    q.dispose();
+    return s;
+  };
+  const [a4, a4mse, a4minmax] = [
+    scale(params(4)),
+    scale(params(4, "mse")),
+    scale(params(4, "minmax")),
+  ];
+  const [a8, a8minmax, a8mse] = [
+    scale(params(8)),
+    scale(params(8, "minmax")),
+    scale(params(8, "mse")),
+  ];
+  tf.dispose(data);
+  // The two observers must disagree for the default's choice to show.
+  assert.notEqual(a4mse, a4minmax);
+  assert.notEqual(a8mse, a8minmax);
+  assert.equal(a4, a4mse);
+  assert.equal(a8, a8minmax);
+});
