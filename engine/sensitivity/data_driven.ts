@@ -14,7 +14,8 @@ import type { Weights } from "../exec/weights.ts";
 import { type ComputeNode, type Graph, isComputeNode } from "../models/ir.ts";
 import { analyzeChannels } from "../prune/channels.ts";
 import type { LabeledBatch, PruningCriterion } from "../prune/criteria/types.ts";
-import { computeQParams } from "../quant/qparams.ts";
+import { type ActivationObserverKind, createObserver, observerAt } from "../quant/calibrate.ts";
+import type { Observer } from "../quant/observer.ts";
 import type { SensitivityChoices } from "./choices.ts";
 import { FLOAT, quantizeKernel } from "./_quant.ts";
 import { disposeCache, floatCache, type Variant, variantLogits } from "./_suffix.ts";
@@ -36,6 +37,8 @@ export interface DataDrivenOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Clock in ms. @default performance.now */
   readonly now?: () => number;
+  /** Observer of the tensors read at reduced `abits` (as `quantize`'s). @default "auto" */
+  readonly observer?: ActivationObserverKind;
 }
 
 /** Sum over the batch of the per-example loss of `logits` (float logits for `kl`). */
@@ -82,23 +85,23 @@ export function dataDrivenSensitivity(
     return n;
   };
   // Pass 1: float loss, and the range of every tensor a quantized layer reads.
-  const readers = new Set<string>();
+  // One observer per tensor read and kind of observer its readers' abits call for.
+  const kind = options.observer ?? "auto";
+  const observers = new Map<string, Observer>();
+  const observerKey = (tensor: string, abits: number) => `${tensor}\0${observerAt(kind, abits)}`;
   for (const [name, pairs] of Object.entries(options.choices.bits)) {
-    if (pairs.some((p) => p.abits < FLOAT)) readers.add(nodeOf(name).inputs[0]!);
+    for (const p of pairs.filter((p) => p.abits < FLOAT)) {
+      const key = observerKey(nodeOf(name).inputs[0]!, p.abits);
+      if (!observers.has(key)) observers.set(key, createObserver(observerAt(kind, p.abits)));
+    }
   }
-  const lo = new Map<string, number>(), hi = new Map<string, number>();
   let floatSum = 0, examples = 0;
   for (const b of data) {
     const cache = floatCache(graph, weights, b.x);
     const out = cache[graph.output] as tf.Tensor2D;
     floatSum += lossSum(loss, out, b, out);
     examples += b.x.shape[0];
-    for (const name of readers) {
-      const t = cache[name]!;
-      const [a, b] = tf.tidy(() => [t.min().dataSync()[0]!, t.max().dataSync()[0]!]);
-      lo.set(name, Math.min(lo.get(name) ?? Infinity, a!));
-      hi.set(name, Math.max(hi.get(name) ?? -Infinity, b!));
-    }
+    for (const [key, observer] of observers) observer.observe(cache[key.split("\0")[0]!]!);
     disposeCache(graph, cache);
   }
   // Variants: one per non-float pair and per width < 1.
@@ -131,7 +134,7 @@ export function dataDrivenSensitivity(
       const quantize = p.abits < FLOAT
         ? {
           node: producer,
-          params: computeQParams([lo.get(producer)!], [hi.get(producer)!], p.abits, {
+          params: observers.get(observerKey(producer, p.abits))!.qparams(p.abits, {
             symmetric: false,
           }),
         }

@@ -76,3 +76,22 @@ Deno.test("dataDrivenSensitivity() rejects no data and unknown layers", () => {
     /"bn1": not a compute layer/,
   );
 });
+
+Deno.test("dataDrivenSensitivity() prices reduced abits with quantize()'s default observer", () => {
+  const few = defaultChoices(graph, { wbits: [32], abits: [4, 8, 32] });
+  const at = (observer?: "minmax" | "mse") =>
+    dataDrivenSensitivity(graph, weights, data, {
+      choices: few,
+      ...(observer ? { observer } : {}),
+    });
+  const [auto, minmax, mse] = [at(), at("minmax"), at("mse")];
+  const value = (t: typeof auto, layer: string, abits: number) =>
+    t.bits[layer]!.find((e) => e.wbits === 32 && e.abits === abits)!.value;
+  const layers = Object.keys(auto.bits);
+  // Below 8 bits the MSE ranges, at 8 the min-max ones; the observers differ somewhere.
+  assert.ok(layers.some((l) => value(minmax, l, 4) !== value(mse, l, 4)));
+  for (const l of layers) {
+    assert.equal(value(auto, l, 4), value(mse, l, 4), l);
+    assert.equal(value(auto, l, 8), value(minmax, l, 8), l);
+  }
+});
