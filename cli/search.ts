@@ -108,9 +108,17 @@ export async function ensureModel(
   }
 }
 
-function runId(seed: number): string {
-  const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `run-${t}-s${seed}`;
+/**
+ * A fresh run id: `run-<UTC date>-<time>-s<seed>-<4 random hex digits>`. The random part
+ * keeps two searches started in the same second with the same seed apart: the id names
+ * the run's subjects, its run-store key, and the temporary directory beside `--out`, which
+ * two such runs writing into the same parent directory would otherwise share.
+ */
+export function runId(seed: number, now: Date = new Date()): string {
+  const t = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const r = crypto.getRandomValues(new Uint8Array(2));
+  const hex = Array.from(r, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `run-${t}-s${seed}-${hex}`;
 }
 
 /** What a coordinator stores in the run store, so `--resume RUN` can continue. */
