@@ -85,14 +85,20 @@ export function dataDrivenSensitivity(
     return n;
   };
   // Pass 1: float loss, and the range of every tensor a quantized layer reads.
-  // One observer per tensor read and kind of observer its readers' abits call for.
+  // Per tensor read, one observer per kind its readers' abits call for.
   const kind = options.observer ?? "auto";
-  const observers = new Map<string, Observer>();
-  const observerKey = (tensor: string, abits: number) => `${tensor}\0${observerAt(kind, abits)}`;
+  const observers = new Map<string, Map<string, Observer>>();
+  const observerOf = (tensor: string, abits: number): Observer => {
+    const at = observerAt(kind, abits);
+    const byKind = observers.get(tensor) ?? new Map<string, Observer>();
+    observers.set(tensor, byKind);
+    const o = byKind.get(at) ?? createObserver(at);
+    byKind.set(at, o);
+    return o;
+  };
   for (const [name, pairs] of Object.entries(options.choices.bits)) {
     for (const p of pairs.filter((p) => p.abits < FLOAT)) {
-      const key = observerKey(nodeOf(name).inputs[0]!, p.abits);
-      if (!observers.has(key)) observers.set(key, createObserver(observerAt(kind, p.abits)));
+      observerOf(nodeOf(name).inputs[0]!, p.abits);
     }
   }
   let floatSum = 0, examples = 0;
@@ -101,7 +107,9 @@ export function dataDrivenSensitivity(
     const out = cache[graph.output] as tf.Tensor2D;
     floatSum += lossSum(loss, out, b, out);
     examples += b.x.shape[0];
-    for (const [key, observer] of observers) observer.observe(cache[key.split("\0")[0]!]!);
+    for (const [tensor, byKind] of observers) {
+      for (const o of byKind.values()) o.observe(cache[tensor]!);
+    }
     disposeCache(graph, cache);
   }
   // Variants: one per non-float pair and per width < 1.
@@ -134,7 +142,7 @@ export function dataDrivenSensitivity(
       const quantize = p.abits < FLOAT
         ? {
           node: producer,
-          params: observers.get(observerKey(producer, p.abits))!.qparams(p.abits, {
+          params: observerOf(producer, p.abits).qparams(p.abits, {
             symmetric: false,
           }),
         }
