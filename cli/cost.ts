@@ -21,9 +21,8 @@ import { buildZooModel, isZooName } from "../engine/models/zoo.ts";
 import { ProfileError } from "../engine/profile/errors.ts";
 import { loadProfile } from "../engine/profile/load.ts";
 import type { HardwareProfile } from "../engine/profile/types.ts";
-import { oneLine, UsageError } from "./args.ts";
+import { oneLine, runCli, UsageError } from "./args.ts";
 import { readConfigFile } from "./inputs.ts";
-import { enterCallerDir } from "./caller_dir.ts";
 
 const USAGE =
   "usage: deno task cost --model NAME|DIR --profile NAME|FILE [--config C.json] [--json]";
@@ -157,12 +156,15 @@ export async function main(args: readonly string[]): Promise<number> {
       e instanceof ProfileError || e instanceof ModelLoadError ||
       e instanceof UnsupportedLayerError;
     if (!known) throw e;
-    console.error(`tailor cost: ${oneLine((e as Error).message)}`);
+    console.error(`error: ${oneLine((e as Error).message)}`);
     return 2;
   }
 }
 
 if (import.meta.main) {
-  enterCallerDir();
-  Deno.exit(await main(Deno.args));
+  // Other errors as every CLI prints them: first line, exit 1 (runCli).
+  await runCli(async () => {
+    const code = await main(Deno.args);
+    if (code !== 0) Deno.exit(code);
+  });
 }

@@ -34,11 +34,10 @@ import { DEFAULT_NETWORK_BURST } from "../engine/profile/measure_networks.ts";
 import { DEFAULT_REPS, DEFAULT_WARMUP } from "../engine/profile/measure_wasm.ts";
 import { DEFAULT_PROFILE_WIDTHS } from "../engine/profile/profiler.ts";
 import { PROFILE_NAME_SYNTAX } from "../engine/profile/validate.ts";
-import { oneLine, UsageError } from "./args.ts";
+import { oneLine, runCli, UsageError } from "./args.ts";
 import { localRunFacts } from "./machine_facts.ts";
 import { checkOutFile, writeOutFile } from "./out_file.ts";
 import { IMPORT_USAGE, ProfileUsageError, runImport } from "./profile_import.ts";
-import { enterCallerDir } from "./caller_dir.ts";
 
 const USAGE = "usage: deno task profile --model M [--model M2 ...] --out FILE [--reps N] " +
   "[--warmup N] [--widths 0.5,0.75,1] [--seed N] [--calibration stamped|plain] " +
@@ -149,12 +148,15 @@ export async function main(args: readonly string[]): Promise<number> {
       e instanceof ProfileError || e instanceof RangeError || e instanceof TypeError ||
       e instanceof ModelLoadError || e instanceof UnsupportedLayerError;
     if (!known) throw e;
-    console.error(`tailor profile: ${oneLine((e as Error).message)}`);
+    console.error(`error: ${oneLine((e as Error).message)}`);
     return 2;
   }
 }
 
 if (import.meta.main) {
-  enterCallerDir();
-  Deno.exit(await main(Deno.args));
+  // Other errors as every CLI prints them: first line, exit 1 (runCli).
+  await runCli(async () => {
+    const code = await main(Deno.args);
+    if (code !== 0) Deno.exit(code);
+  });
 }

@@ -85,5 +85,7 @@ Deno.test("cost reports bad input on one stderr line with exit code 2", async ()
     const { code, err } = await run(args);
     assert.equal(code, 2, args.join(" "));
     assert.equal(err.split("\n").length, 1, err);
+    // The prefix every Tailor CLI prints its errors with (runCli).
+    assert.match(err, /^error: /, err);
   }
 });

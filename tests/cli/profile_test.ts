@@ -70,7 +70,7 @@ Deno.test("profile import reports a bad CSV line on one line, exit 2, nothing wr
   const out = `${dir}/out.json`;
   const { code, err } = await run(["import", csv, "--base", "cortex-m7-stm32h743", "--out", out]);
   assert.equal(code, 2);
-  assert.match(err, /bad\.csv:3:/);
+  assert.match(err, /^error: .*bad\.csv:3:/);
   assert.equal(err.split("\n").length, 1);
   assert.equal(await exists(out), false);
   await Deno.remove(dir, { recursive: true });
