@@ -159,6 +159,11 @@ export interface PruneBenchOptions {
    */
   readonly dropout?: boolean;
   /**
+   * Flip half of the fine-tune's images left-right, as the zoo was trained.
+   * @default true
+   */
+  readonly flip?: boolean;
+  /**
    * Decay of a moving average of the weights over the fine-tune, written into them at its end
    * (the batch norms' statistics are then re-estimated on `finalRecalibration` images, if
    * given). Measured on mobilenet-tiny at half the MACs with the prune-l1-half recipe
@@ -288,7 +293,7 @@ async function recover(
     epochs,
     ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
     lr: opts.lr ?? DEFAULT_PRUNE_FINETUNE_LR,
-    flip: true,
+    flip: opts.flip ?? true,
     ...(opts.finetuneSeed === undefined ? {} : { seed: opts.finetuneSeed }),
     ...(opts.labelSmoothing === undefined ? {} : { labelSmoothing: opts.labelSmoothing }),
     ...(opts.ema === undefined ? {} : { ema: opts.ema }),
@@ -311,6 +316,7 @@ async function recover(
     ...final,
     finalRecalibrationImages: opts.finalRecalibration ?? 0,
     dropout: opts.dropout ?? true,
+    flip: opts.flip ?? true,
     ...(opts.ema === undefined ? {} : { ema: opts.ema }),
     finetuneSeed: opts.finetuneSeed ?? 0,
     optimizer: opts.optimizer ?? "adam",

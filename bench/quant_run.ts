@@ -4,7 +4,7 @@
  *
  * ```sh
  * deno run -A bench/quant_run.ts --models resnet8 --modes prune-l1-half [--criterion l1]
- *   [--allocation uniform|global|global-macs|sensitivity] [--no-distill] [--dropout | --no-dropout] [--ema 0.998] [--bandwidth 0.1] [--lr 0.003] [--optimizer adam|sgd-nesterov] [--batch 64]
+ *   [--allocation uniform|global|global-macs|sensitivity] [--no-distill] [--dropout | --no-dropout] [--flip | --no-flip] [--ema 0.998] [--bandwidth 0.1] [--lr 0.003] [--optimizer adam|sgd-nesterov] [--batch 64]
  *   [--alpha 0.9] [--temperature 4] [--label-smoothing 0.1] [--stages 2] [--soft 0.5]
  *   [--fade 0.75] [--min-keep 0.5] [--reconstruct 512] [--compensate] [--final-recalibration 4096] [--finetune-seed 1] [--criterion-batches 16]
  *   [--keep-whole conv1,block1_pw] [--feature-distill 1] [--feature-layers relu1,block1_pw_relu]
@@ -57,6 +57,8 @@ export function quantCliOptions(
       "no-distill": { type: "boolean" },
       dropout: { type: "boolean" },
       "no-dropout": { type: "boolean" },
+      flip: { type: "boolean" },
+      "no-flip": { type: "boolean" },
       ema: { type: "string" },
       bandwidth: { type: "string" },
       lr: { type: "string" },
@@ -112,6 +114,7 @@ export function quantCliOptions(
   const finalRecalibration = num("final-recalibration", values["final-recalibration"]);
   const finetuneSeed = seed("finetune-seed", values["finetune-seed"]);
   const dropout = toggle(values.dropout, values["no-dropout"], "dropout");
+  const flip = toggle(values.flip, values["no-flip"], "flip");
   const ema = num("ema", values.ema);
   if (ema !== undefined && ema >= 1) {
     throw new RangeError(`--ema must be a decay in (0, 1), got "${values.ema}"`);
@@ -134,6 +137,7 @@ export function quantCliOptions(
     ...(allocation ? { allocation } : {}),
     ...(values["no-distill"] ? { distill: false } : {}),
     ...("on" in dropout ? { dropout: dropout.on } : {}),
+    ...("on" in flip ? { flip: flip.on } : {}),
     ...(ema === undefined ? {} : { ema }),
     ...(optimizer === undefined ? {} : { optimizer: optimizer as FineTuneOptimizer }),
     ...(bandwidth ? { bandwidth } : {}),

@@ -35,6 +35,10 @@ Deno.test("quant_run: a bad value names its flag; the run stops before loading a
   assert.throws(() => quantCliOptions(["--no-such-flag"]), TypeError);
   assert.equal(quantCliOptions(["--no-dropout"]).prune?.dropout, false);
   assert.equal(quantCliOptions(["--dropout"]).prune?.dropout, true);
+  assert.equal(quantCliOptions(["--no-flip"]).prune?.flip, false);
+  assert.equal(quantCliOptions(["--flip"]).prune?.flip, true);
+  assert.equal(quantCliOptions([]).prune?.flip, undefined);
+  assert.throws(() => quantCliOptions(["--flip", "--no-flip"]), /both --flip and --no-flip/);
   assert.equal(quantCliOptions(["--ema", "0.998"]).prune?.ema, 0.998);
   assert.throws(
     () => quantCliOptions(["--ema", "1"]),
