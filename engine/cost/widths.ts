@@ -13,6 +13,7 @@
  * @module
  */
 import type { Graph } from "../models/ir.ts";
+import { computeLayerHint } from "../models/layer_names.ts";
 import { type Configuration, type LayerChoice, prunedChannels } from "./config.ts";
 import { type Plan, planOf } from "./_plan.ts";
 
@@ -83,7 +84,7 @@ export function resolve(
     if (c < 0) {
       throw new RangeError(
         `Configuration names layer "${name}", which is not a conv2d/depthwise/dense layer ` +
-          `of graph "${plan.graph.name}"`,
+          `of graph "${plan.graph.name}"; ${computeLayerHint(plan.graph, name)}`,
       );
     }
     choices[c] = config.layers[name];

@@ -14,6 +14,7 @@ import { DEFAULT_BITS } from "../cost/defaults.ts";
 import { forward } from "../exec/forward.ts";
 import { disposeWeights, type WeightArray, weightsFromArrays } from "../exec/weights.ts";
 import { type ComputeNode, type Graph, isComputeNode } from "../models/ir.ts";
+import { computeLayerHint } from "../models/layer_names.ts";
 import { activationTargets } from "../quant/act_targets.ts";
 import { computeQParams, type QParams } from "../quant/qparams.ts";
 import { channelView } from "../quant/weight_channels.ts";
@@ -39,7 +40,11 @@ export function completeConfig(graph: Graph, config: Configuration): Configurati
   }
   for (const name of Object.keys(config.layers)) {
     if (layers[name] === undefined) {
-      throw new RangeError(`Cannot export: config names "${name}", not a compute layer`);
+      throw new RangeError(
+        `Cannot export: config names "${name}", not a compute layer; ${
+          computeLayerHint(graph, name)
+        }`,
+      );
     }
   }
   return { layers };

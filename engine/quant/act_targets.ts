@@ -10,6 +10,7 @@
 import type { Configuration, LayerChoice } from "../cost/config.ts";
 import { DEFAULT_BITS } from "../cost/defaults.ts";
 import { type ComputeNode, type Graph, isComputeNode } from "../models/ir.ts";
+import { computeLayerHint } from "../models/layer_names.ts";
 import { assertBitWidth, type BitWidth } from "./qparams.ts";
 
 /** The choice of a compute layer: from the configuration, else 8/8 at full width. */
@@ -22,7 +23,10 @@ export function checkConfig(graph: Graph, config: Configuration): void {
   const compute = new Set(graph.nodes.filter(isComputeNode).map((n) => n.name));
   for (const [name, c] of Object.entries(config.layers)) {
     if (!compute.has(name)) {
-      throw new RangeError(`Cannot quantize: config names "${name}", not a compute layer`);
+      throw new RangeError(
+        `Cannot quantize: config names "${name}", not a compute layer; ` +
+          computeLayerHint(graph, name),
+      );
     }
     assertBitWidth(c.wbits);
     assertBitWidth(c.abits);

@@ -91,6 +91,8 @@ Deno.test("export CLI: a bad configuration or profile exits 2 naming it, leaving
     const r = await run(["--model", "cnn-s", "--config", path, "--out", `${dir}/o`]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`error: --config ${path}: .*"conv9", not a compute layer`));
+    // The user is told which layers there are, and the likely one meant.
+    assert.match(r.stderr, /did you mean "conv1"\? Compute layers of "cnn-s": conv1, /);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["config.json"]);
   });
   await withConfig({ layers: {} }, async (dir, path) => {
