@@ -146,6 +146,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
     DEFAULT_PRUNE_L1_DROPOUT,
     DEFAULT_PRUNE_L1_FEATURE_DISTILL,
     DEFAULT_PRUNE_L1_FINETUNE_LR,
+    DEFAULT_PRUNE_L1_FLIP,
     runPruneHalf,
     runRedMerge,
   } = await import(
@@ -291,6 +292,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<BenchRec
           featureDistill: opts.prune?.featureDistill ??
             ((opts.prune?.stages ?? 1) === 1 ? DEFAULT_PRUNE_L1_FEATURE_DISTILL : 0),
           dropout: opts.prune?.dropout ?? DEFAULT_PRUNE_L1_DROPOUT,
+          flip: opts.prune?.flip ?? DEFAULT_PRUNE_L1_FLIP,
         }),
       "prune-half": () =>
         runPruneHalf(pruneCtx, {

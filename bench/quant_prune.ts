@@ -6,7 +6,8 @@
  * Recipe of the fine-tunes: surgery to the physically smaller network, batch-norm
  * statistics re-estimated on 2048 training images (forward passes only), then exactly
  * `epochs` epochs (60k images each) of Adam, 5% linear warm-up then cosine to 0, random
- * left-right flips (as the zoo was trained), distilling from the unpruned float network.
+ * left-right flips (as the zoo was trained; not in prune-l1-half), distilling from the
+ * unpruned float network.
  * With `stages` > 1 the half-MACs target is reached in equal MACs steps, each step pruning
  * the current network, then recovering on its own disjoint slice of the training set, so
  * the training images seen in all stay `epochs` × 60k. With `soft` > 0 each step first
@@ -84,6 +85,16 @@ export const DEFAULT_PRUNE_L1_FEATURE_DISTILL = 1;
  * (mean 1.15).
  */
 export const DEFAULT_PRUNE_L1_DROPOUT = false;
+/**
+ * Left-right flips in the `prune-l1-half` fine-tune: off (see
+ * {@linkcode PruneBenchOptions.flip}), as in the fine-tunes of `engine/prune/finetune.ts`. A
+ * one-epoch recovery fits the float network's function better on the images as they are.
+ * Chosen on held-out images (2026-11-30, mobilenet-tiny, `--validation 5000`, fine-tune
+ * seeds 0 / 1 / 2 / 3): validation drop 2.18 / 2.34 / 2.14 / 2.08 without flips against
+ * 2.48 / 2.26 / 2.34 / 2.30 with them (mean -0.16); test drop 0.83 / 0.71 / 0.88 / 0.78
+ * against 0.94 / 0.90 / 0.99 / 1.17.
+ */
+export const DEFAULT_PRUNE_L1_FLIP = false;
 /** Training images (first of a seeded shuffle) for the batch-norm re-estimation. */
 export const RECALIBRATION_IMAGES = 2048;
 /** MACs target of the prune-half modes, as a fraction of the float network's. */
@@ -160,7 +171,7 @@ export interface PruneBenchOptions {
   readonly dropout?: boolean;
   /**
    * Flip half of the fine-tune's images left-right, as the zoo was trained.
-   * @default true
+   * @default {@linkcode DEFAULT_PRUNE_L1_FLIP} in prune-l1-half, else true
    */
   readonly flip?: boolean;
   /**

@@ -5,6 +5,7 @@ import {
   DEFAULT_PRUNE_L1_DROPOUT,
   DEFAULT_PRUNE_L1_FEATURE_DISTILL,
   DEFAULT_PRUNE_L1_FINETUNE_LR,
+  DEFAULT_PRUNE_L1_FLIP,
 } from "../../bench/quant_prune.ts";
 
 /** The drop record of prune-l1-half on mobilenet-tiny, 256 training and 64 test images. */
@@ -24,7 +25,7 @@ async function pruneL1Half(opts: QuantBenchOptions): Promise<Record<string, unkn
 
 Deno.test({
   name:
-    "benchQuant(): prune-l1-half runs its recipe (lr, feature term, dropout off) unless told otherwise",
+    "benchQuant(): prune-l1-half runs its recipe (lr, feature term, dropout and flips off) unless told otherwise",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -34,12 +35,14 @@ Deno.test({
     assert.notEqual(DEFAULT_PRUNE_L1_FINETUNE_LR, DEFAULT_PRUNE_FINETUNE_LR);
     assert.equal(r.featureDistill, DEFAULT_PRUNE_L1_FEATURE_DISTILL);
     assert.equal(r.dropout, DEFAULT_PRUNE_L1_DROPOUT);
+    assert.equal(r.flip, DEFAULT_PRUNE_L1_FLIP);
     assert.equal(r.criterion, "l1");
     assert.equal(r.allocation, "uniform");
     assert.equal(r.finetuneExamples, 256); // one epoch of the 256 images
     assert.equal(r.validationAccuracy, undefined); // nothing held out unless asked
-    const told = await run({ dropout: true, featureDistill: 0, lr: 1e-3 });
+    const told = await run({ dropout: true, flip: true, featureDistill: 0, lr: 1e-3 });
     assert.equal(told.dropout, true);
+    assert.equal(told.flip, true);
     assert.equal(told.featureDistill, undefined);
     assert.equal(told.lr, 1e-3);
   },
